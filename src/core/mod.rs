@@ -1,0 +1,24 @@
+//! The Rust core of etcd-cpp-rs: everything the C++ and C layers expose, with no FFI in it.
+//!
+//! - [`runtime`]: the one process-wide tokio runtime (re-created after `fork()`).
+//! - [`dispatch`]: the library callback threads, where user code runs (never on a runtime worker).
+//! - [`client`]: a connection to a cluster with per-call endpoint fail-over and timeouts.
+//! - [`ops`]: the unary operations with etcd-cpp-apiv3's response semantics.
+//! - [`watch`]: one-shot watches and the long-lived, self-resuming [`Watcher`].
+//! - [`keepalive`]: the background lease refresher [`KeepAlive`].
+
+pub mod client;
+pub mod dispatch;
+pub mod endpoints;
+pub mod keepalive;
+pub mod ops;
+pub mod request;
+pub mod response;
+pub mod runtime;
+pub mod watch;
+
+pub use client::{Client, ClientOptions, LoadBalancing};
+pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
+pub use request::{Compare, KeyRange, Request};
+pub use response::{Event, EventType, Kv, Member, Response};
+pub use watch::Watcher;

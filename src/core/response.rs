@@ -1,0 +1,238 @@
+//! Plain result data mirroring `etcd::Response`, `etcd::Value`, `etcd::Event` and
+//! `etcdv3::Member`, and the mapping of etcd-client results and errors onto it.
+
+use std::time::Duration;
+
+/// gRPC status codes as etcd-cpp-apiv3 reports them (`ERROR_GRPC_*`).
+pub mod code {
+    pub const OK: i32 = 0;
+    pub const CANCELLED: i32 = 1;
+    pub const UNKNOWN: i32 = 2;
+    pub const INVALID_ARGUMENT: i32 = 3;
+    pub const DEADLINE_EXCEEDED: i32 = 4;
+    pub const NOT_FOUND: i32 = 5;
+    pub const OUT_OF_RANGE: i32 = 11;
+    pub const INTERNAL: i32 = 13;
+    pub const UNAVAILABLE: i32 = 14;
+    /// etcd-cpp-apiv3's own codes.
+    pub const KEY_NOT_FOUND: i32 = 100;
+    pub const COMPARE_FAILED: i32 = 101;
+    pub const KEY_ALREADY_EXISTS: i32 = 105;
+    pub const ACTION_CANCELLED: i32 = 106;
+}
+
+/// Messages etcd-cpp-apiv3 produces itself.
+pub mod message {
+    pub const KEY_NOT_FOUND: &str = "etcd-cpp-apiv3: key not found";
+    pub const COMPARE_FAILED: &str = "etcd-cpp-apiv3: compare failed";
+    pub const KEY_ALREADY_EXISTS: &str = "etcd-cpp-apiv3: key already exists";
+    pub const TIMEOUT: &str = "gRPC timeout";
+    pub const INVALID_TARGET: &str = "the target uri is not valid";
+    pub const COMPACTED: &str = "required revision has been compacted";
+}
+
+/// Action strings (`etcdv3::*_ACTION`).
+pub mod action {
+    pub const CREATE: &str = "create";
+    pub const UPDATE: &str = "update";
+    pub const SET: &str = "set";
+    pub const GET: &str = "get";
+    pub const DELETE: &str = "delete";
+    pub const COMPARE_SWAP: &str = "compareAndSwap";
+    pub const COMPARE_DELETE: &str = "compareAndDelete";
+    pub const WATCH: &str = "watch";
+    pub const LEASE_GRANT: &str = "leasegrant";
+    pub const LEASE_REVOKE: &str = "leaserevoke";
+    pub const LEASE_TIME_TO_LIVE: &str = "leasetimetolive";
+    pub const LEASE_LEASES: &str = "leaseleases";
+}
+
+/// A key-value pair (`etcd::Value`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Kv {
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    pub create_revision: i64,
+    pub mod_revision: i64,
+    pub version: i64,
+    pub lease: i64,
+    /// Lease TTL for lease responses, 0 for plain kvs, -1 for kvs inside watch events.
+    pub ttl: i64,
+}
+
+impl Kv {
+    pub(crate) fn from_etcd(kv: &etcd_client::KeyValue) -> Kv {
+        Kv {
+            key: kv.key().to_vec(),
+            value: kv.value().to_vec(),
+            create_revision: kv.create_revision(),
+            mod_revision: kv.mod_revision(),
+            version: kv.version(),
+            lease: kv.lease(),
+            ttl: 0,
+        }
+    }
+}
+
+/// Kind of a watch event (`etcd::Event::EventType`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EventType {
+    #[default]
+    Put,
+    Delete,
+    Invalid,
+}
+
+/// A watch event (`etcd::Event`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    pub event_type: EventType,
+    pub kv: Option<Kv>,
+    pub prev_kv: Option<Kv>,
+}
+
+/// A cluster member (`etcdv3::Member`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Member {
+    pub id: u64,
+    pub name: String,
+    pub peer_urls: Vec<String>,
+    pub client_urls: Vec<String>,
+    pub is_learner: bool,
+}
+
+/// The outcome of one operation (`etcd::Response`). Failures are data: `error_code` and
+/// `error_message`, never a panic or an `Err`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub error_code: i32,
+    pub error_message: String,
+    pub action: String,
+    /// The store revision from the response header.
+    pub index: i64,
+    pub value: Kv,
+    pub prev_value: Kv,
+    pub values: Vec<Kv>,
+    pub events: Vec<Event>,
+    pub compact_revision: i64,
+    pub watch_id: i64,
+    pub cluster_id: u64,
+    pub member_id: u64,
+    pub raft_term: u64,
+    pub leases: Vec<i64>,
+    pub members: Vec<Member>,
+    pub lock_key: Vec<u8>,
+    pub name: Vec<u8>,
+    pub duration: Duration,
+}
+
+impl Default for Response {
+    fn default() -> Self {
+        Response {
+            error_code: 0,
+            error_message: String::new(),
+            action: String::new(),
+            index: 0,
+            value: Kv::default(),
+            prev_value: Kv::default(),
+            values: Vec::new(),
+            events: Vec::new(),
+            compact_revision: -1,
+            watch_id: -1,
+            cluster_id: 0,
+            member_id: 0,
+            raft_term: 0,
+            leases: Vec::new(),
+            members: Vec::new(),
+            lock_key: Vec::new(),
+            name: Vec::new(),
+            duration: Duration::ZERO,
+        }
+    }
+}
+
+impl Response {
+    /// A successful response with `action`.
+    pub fn ok(action: &str) -> Response {
+        Response { action: action.to_string(), ..Response::default() }
+    }
+
+    /// A failed response.
+    pub fn error(code: i32, message: impl Into<String>) -> Response {
+        Response { error_code: code, error_message: message.into(), ..Response::default() }
+    }
+
+    /// True when `error_code` is 0.
+    pub fn is_ok(&self) -> bool {
+        self.error_code == code::OK
+    }
+
+    pub(crate) fn with_header(mut self, header: Option<&etcd_client::ResponseHeader>) -> Response {
+        if let Some(h) = header {
+            self.index = h.revision();
+        }
+        self
+    }
+
+    pub(crate) fn fail(mut self, code: i32, message: &str) -> Response {
+        self.error_code = code;
+        self.error_message = message.to_string();
+        self
+    }
+}
+
+/// Maps an etcd-client error to etcd-cpp-apiv3's `(error_code, error_message)`: gRPC statuses
+/// keep their code and etcd's message; transport failures are UNAVAILABLE.
+pub fn error_to_response(err: &etcd_client::Error) -> Response {
+    use etcd_client::Error as E;
+    let (code, msg) = match err {
+        E::GRpcStatus(s) => (s.code() as i32, status_message(s)),
+        E::TransportError(e) => (code::UNAVAILABLE, transport_message(e)),
+        E::IoError(e) => (code::UNAVAILABLE, e.to_string()),
+        E::InvalidArgs(m) => (code::INVALID_ARGUMENT, m.clone()),
+        E::InvalidUri(e) => (code::INVALID_ARGUMENT, e.to_string()),
+        E::EndpointError(m) => (code::UNAVAILABLE, m.clone()),
+        E::WatchError(m) | E::LeaseKeepAliveError(m) | E::ElectError(m) => (code::UNKNOWN, m.clone()),
+        other => (code::UNKNOWN, other.to_string()),
+    };
+    Response::error(code, msg)
+}
+
+fn status_message(s: &tonic::Status) -> String {
+    let msg = s.message();
+    if msg.is_empty() {
+        return format!("{:?}", s.code());
+    }
+    // tonic reports connection failures with terse messages; keep the cause when there is one.
+    match std::error::Error::source(s) {
+        Some(src) if s.code() == tonic::Code::Unavailable => {
+            let cause = error_chain(src);
+            if cause.is_empty() || msg.contains(&cause) { msg.to_string() } else { format!("{msg}: {cause}") }
+        }
+        _ => msg.to_string(),
+    }
+}
+
+fn transport_message(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    if let Some(src) = e.source() {
+        let cause = error_chain(src);
+        if !cause.is_empty() && !msg.contains(&cause) {
+            msg = format!("{msg}: {cause}");
+        }
+    }
+    msg
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}

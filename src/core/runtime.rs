@@ -1,0 +1,105 @@
+//! The one process-wide tokio runtime and the callback-thread pool, created lazily and created
+//! again in a forked child.
+//!
+//! `fork()` copies only the calling thread, so a child inherits a runtime whose worker threads do
+//! not exist: using it hangs and dropping it waits forever. Each access therefore compares the
+//! current process id with the one the globals were built in; on a mismatch the old globals are
+//! leaked (never touched again) and fresh ones are built. Objects created in the parent must not
+//! be used in the child; objects created in the child work normally.
+
+use std::cell::Cell;
+use std::sync::Mutex;
+
+use tokio::runtime::{Handle, Runtime};
+
+use super::dispatch::Pool;
+
+/// Name prefix of the runtime's worker threads.
+pub const RUNTIME_THREAD_NAME: &str = "etcd-rt";
+
+struct Globals {
+    pid: u32,
+    runtime: Runtime,
+    pool: Pool,
+}
+
+static GLOBALS: Mutex<Option<&'static Globals>> = Mutex::new(None);
+
+thread_local! {
+    static CACHE: Cell<Option<&'static Globals>> = const { Cell::new(None) };
+}
+
+fn globals() -> &'static Globals {
+    let pid = std::process::id();
+    if let Some(g) = CACHE.with(Cell::get).filter(|g| g.pid == pid) {
+        return g;
+    }
+    // Each thread takes the lock once (then uses its cache). If a fork happened while another
+    // thread held it, the child would block here; the lock is held only for a few instructions
+    // or while the globals are first built, so that window is tiny.
+    let mut slot = GLOBALS.lock().unwrap_or_else(|e| e.into_inner());
+    let g = match *slot {
+        Some(g) if g.pid == pid => g,
+        _ => {
+            let g = build(pid);
+            *slot = Some(g);
+            g
+        }
+    };
+    CACHE.with(|c| c.set(Some(g)));
+    g
+}
+
+fn build(pid: u32) -> &'static Globals {
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name(RUNTIME_THREAD_NAME)
+        .enable_all()
+        .build()
+        .expect("failed to start the etcd client runtime");
+    // Leaked on purpose: the runtime lives for the whole process (or until a fork replaces it,
+    // when dropping it would wait on threads the child does not have).
+    Box::leak(Box::new(Globals { pid, runtime, pool: Pool::new() }))
+}
+
+/// The runtime of this process.
+pub fn handle() -> &'static Handle {
+    globals().runtime.handle()
+}
+
+/// The callback-thread pool of this process.
+pub fn pool() -> &'static Pool {
+    &globals().pool
+}
+
+/// Runs `fut` to completion on the runtime and blocks the calling thread until then.
+///
+/// Must not be called from a runtime worker; the library never runs user code there, so a user
+/// callback may call blocking operations.
+pub fn block_on<F>(fut: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let h = handle();
+    if Handle::try_current().is_ok() {
+        // Called from inside some runtime (a user's own, or misuse): run on ours and wait on a
+        // plain channel, so no runtime is entered twice on this thread.
+        let (tx, rx) = std::sync::mpsc::channel();
+        h.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        return rx.recv().expect("etcd runtime task dropped");
+    }
+    h.block_on(fut)
+}
+
+/// Starts `fut` on the runtime.
+pub fn spawn<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    handle().spawn(fut)
+}

@@ -1,0 +1,359 @@
+//! Watches: the one-shot `watch()` call and the long-lived [`Watcher`].
+//!
+//! A [`Watcher`] is one task on the runtime (no thread of its own). It keeps the revision after
+//! the last event it delivered; when its stream breaks (member killed, frozen, restarted) it
+//! opens a new one on the next endpoint from that revision, so events are neither lost nor
+//! repeated. Only compaction of that revision (error 11, as etcd-cpp-apiv3) or an error from the
+//! server ends it. Callbacks run in order on a [`Strand`] of callback threads.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use etcd_client::{WatchOptions, WatchResponse};
+
+use super::client::{classify, Client, Failure};
+use super::dispatch::{Gate, Strand};
+use super::request::KeyRange;
+use super::response::{action, code, error_to_response, message, Event, EventType, Kv, Response};
+use super::runtime;
+
+/// Backoff between rounds of failed reconnection attempts.
+const RETRY_MIN: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+
+fn watch_options(range: &KeyRange, start_revision: i64) -> WatchOptions {
+    let mut opts = WatchOptions::new().with_prev_key();
+    if !range.is_single_key() {
+        opts = opts.with_range(range.range_end.clone());
+    }
+    if start_revision > 0 {
+        opts = opts.with_start_revision(start_revision);
+    }
+    opts
+}
+
+fn event_kv(kv: Option<&etcd_client::KeyValue>) -> Option<Kv> {
+    kv.map(|kv| Kv { ttl: -1, ..Kv::from_etcd(kv) })
+}
+
+/// The response for one batch of watch events, shaped as etcd-cpp-apiv3 does: the action, value
+/// and previous value describe the first event; `events` has them all.
+pub(crate) fn event_response(wr: &WatchResponse) -> Response {
+    let events: Vec<Event> = wr
+        .events()
+        .iter()
+        .map(|e| Event {
+            event_type: match e.event_type() {
+                etcd_client::EventType::Put => EventType::Put,
+                etcd_client::EventType::Delete => EventType::Delete,
+            },
+            kv: event_kv(e.kv()),
+            prev_kv: event_kv(e.prev_kv()),
+        })
+        .collect();
+    let act = match events.first() {
+        Some(Event { event_type: EventType::Put, kv: Some(kv), .. }) if kv.version == 1 => action::CREATE,
+        Some(Event { event_type: EventType::Put, .. }) => action::SET,
+        Some(Event { event_type: EventType::Delete, .. }) => action::DELETE,
+        _ => action::WATCH,
+    };
+    let first = events.first();
+    Response {
+        value: first.and_then(|e| e.kv.clone()).unwrap_or_default(),
+        prev_value: first.and_then(|e| e.prev_kv.clone()).unwrap_or_default(),
+        watch_id: wr.watch_id(),
+        events,
+        ..Response::ok(act).with_header(wr.header())
+    }
+}
+
+fn cancel_response(wr: &WatchResponse) -> Response {
+    let resp = Response::ok(action::WATCH).with_header(wr.header());
+    if wr.compact_revision() != 0 {
+        Response { compact_revision: wr.compact_revision(), ..resp.fail(code::OUT_OF_RANGE, message::COMPACTED) }
+    } else {
+        let reason = if wr.cancel_reason().is_empty() { "watch cancelled by the server" } else { wr.cancel_reason() };
+        resp.fail(code::CANCELLED, reason)
+    }
+}
+
+/// What a watch stream produced.
+enum Step {
+    /// A response to hand on (events, or the final error).
+    Deliver(Response, bool),
+    /// Nothing to hand on.
+    Skip,
+}
+
+/// Tracks the revision to resume from and turns stream messages into [`Step`]s.
+struct Cursor {
+    next_revision: i64,
+}
+
+impl Cursor {
+    fn on_message(&mut self, wr: &WatchResponse) -> Step {
+        let header_rev = wr.header().map_or(0, |h| h.revision());
+        if wr.canceled() {
+            return Step::Deliver(cancel_response(wr), true);
+        }
+        if wr.created() && self.next_revision <= 0 {
+            // Started "from now": pin now, so a reconnect resumes without a gap.
+            self.next_revision = header_rev + 1;
+        }
+        if let Some(last) = wr.events().last() {
+            if let Some(kv) = last.kv() {
+                self.next_revision = kv.mod_revision() + 1;
+            }
+            return Step::Deliver(event_response(wr), false);
+        }
+        if !wr.created() && header_rev >= self.next_revision {
+            // A progress notification: everything up to it has been seen.
+            self.next_revision = header_rev + 1;
+        }
+        Step::Skip
+    }
+}
+
+/// One-shot `watch()`: waits for the first batch of events from `from_revision` (<= 0: now).
+/// Follows fail-over like the [`Watcher`]; gives up with the last error when no endpoint can be
+/// reached in a full round (the peer instead returns an empty success when its stream dies).
+pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: i64) -> Response {
+    let mut cursor = Cursor { next_revision: from_revision.max(0) };
+    let n = client.endpoint_count();
+    let mut failures = 0usize;
+    let mut attempt = 0usize;
+    loop {
+        let Some((i, c)) = client.stream_endpoint(attempt) else {
+            return Response::error(code::INTERNAL, message::INVALID_TARGET);
+        };
+        attempt += 1;
+        let mut stream = match c.watch_client().watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await {
+            Ok(s) => s,
+            Err(e) => {
+                client.report(i, false);
+                failures += 1;
+                if classify(&e) == Failure::Server || failures >= n {
+                    return error_to_response(&e);
+                }
+                continue;
+            }
+        };
+        loop {
+            match stream.message().await {
+                Ok(Some(wr)) => {
+                    client.report(i, true);
+                    failures = 0;
+                    if wr.created() && from_revision > 0 && wr.header().is_some_and(|h| h.revision() < from_revision) {
+                        // As the peer: a start revision in the future returns at once, empty.
+                        return Response::ok(action::WATCH).with_header(wr.header());
+                    }
+                    if let Step::Deliver(resp, _) = cursor.on_message(&wr) {
+                        let _ = stream.cancel(wr.watch_id()).await;
+                        return resp;
+                    }
+                }
+                Ok(None) | Err(_) => {
+                    client.report(i, false);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+type Callback = Box<dyn Fn(Response) + Send + Sync>;
+type WaitCallback = Box<dyn FnOnce(bool) + Send>;
+
+struct Shared {
+    callback: Callback,
+    gate: Gate,
+    strand: Strand,
+    state: Mutex<State>,
+    ended_cv: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    ended: bool,
+    cancelled: bool,
+    waited: bool,
+    wait_callback: Option<WaitCallback>,
+    /// The wait callback was handed to the strand and has not finished yet.
+    wait_callback_pending: bool,
+    task: Option<tokio::task::AbortHandle>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn deliver(self: &Arc<Self>, resp: Response) {
+        let s = self.clone();
+        self.strand.post(Box::new(move || {
+            s.gate.run(|| (s.callback)(resp));
+        }));
+    }
+
+    /// Marks the watcher ended (first call decides `cancelled`) and schedules the wait callback.
+    fn finish(self: &Arc<Self>, cancelled: bool) {
+        let mut st = self.lock();
+        if !st.ended {
+            st.ended = true;
+            st.cancelled = cancelled;
+        }
+        self.ended_cv.notify_all();
+        self.schedule_wait_callback(st);
+    }
+
+    fn schedule_wait_callback(self: &Arc<Self>, mut st: MutexGuard<'_, State>) {
+        if !st.ended {
+            return;
+        }
+        let Some(cb) = st.wait_callback.take() else { return };
+        let cancelled = st.cancelled;
+        st.wait_callback_pending = true;
+        drop(st);
+        let s = self.clone();
+        self.strand.post(Box::new(move || {
+            s.gate.run_even_if_closed(true, || cb(cancelled));
+            s.lock().wait_callback_pending = false;
+            s.ended_cv.notify_all();
+        }));
+    }
+}
+
+/// A long-lived watch on a key, a prefix or a range (`etcd::Watcher`).
+pub struct Watcher {
+    shared: Arc<Shared>,
+}
+
+impl Watcher {
+    /// Starts watching `range` from `from_revision` (<= 0: from now). `callback` receives every
+    /// response that carries events, one at a time and in order, on a callback thread; it also
+    /// receives the final error (compaction: 11) if the server ends the watch.
+    pub fn new(client: &Client, range: KeyRange, from_revision: i64, callback: impl Fn(Response) + Send + Sync + 'static) -> Watcher {
+        let shared = Arc::new(Shared {
+            callback: Box::new(callback),
+            gate: Gate::default(),
+            strand: Strand::new(),
+            state: Mutex::new(State::default()),
+            ended_cv: Condvar::new(),
+        });
+        let task = runtime::spawn(run(shared.clone(), client.clone(), range, from_revision));
+        shared.lock().task = Some(task.abort_handle());
+        Watcher { shared }
+    }
+
+    /// Sets the callback run once, on a callback thread, when the watcher ends (argument: whether
+    /// it was cancelled). Returns false if one was set before. If the watcher has already ended
+    /// the callback is scheduled at once.
+    pub fn set_wait_callback(&self, cb: impl FnOnce(bool) + Send + 'static) -> bool {
+        let mut st = self.shared.lock();
+        if st.wait_callback.is_some() || st.wait_callback_pending {
+            return false;
+        }
+        st.wait_callback = Some(Box::new(cb));
+        self.shared.schedule_wait_callback(st);
+        true
+    }
+
+    /// Blocks until the watcher ends; returns whether it was cancelled.
+    pub fn wait(&self) -> bool {
+        let mut st = self.shared.lock();
+        st.waited = true;
+        while !st.ended {
+            st = self.shared.ended_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.cancelled
+    }
+
+    /// Stops the watcher. Returns promptly whatever the server's state; after it returns no
+    /// callback runs any more, except when called from inside this watcher's own callback (then
+    /// it cannot wait for that callback, which is the caller). Idempotent.
+    pub fn cancel(&self) -> bool {
+        let task = self.shared.lock().task.take();
+        if let Some(t) = task {
+            t.abort();
+        }
+        self.shared.finish(true);
+        self.shared.gate.close();
+        if !self.shared.gate.is_current() {
+            let mut st = self.shared.lock();
+            while st.wait_callback_pending {
+                st = self.shared.ended_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        self.shared.lock().cancelled
+    }
+
+    /// True once cancelled, or once [`Watcher::wait`] was called (as etcd-cpp-apiv3).
+    pub fn cancelled(&self) -> bool {
+        let st = self.shared.lock();
+        st.cancelled || st.waited
+    }
+
+    /// True once the watcher has ended (cancelled, compacted, or ended by the server).
+    pub fn ended(&self) -> bool {
+        self.shared.lock().ended
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision: i64) {
+    let mut cursor = Cursor { next_revision: from_revision.max(0) };
+    let n = client.endpoint_count();
+    if n == 0 {
+        shared.deliver(Response::error(code::INTERNAL, message::INVALID_TARGET));
+        shared.finish(false);
+        return;
+    }
+    let mut attempt = 0usize;
+    let mut backoff = RETRY_MIN;
+    loop {
+        let (i, c) = client.stream_endpoint(attempt).expect("at least one endpoint");
+        attempt += 1;
+        match c.watch_client().watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await {
+            Ok(mut stream) => loop {
+                match stream.message().await {
+                    Ok(Some(wr)) => {
+                        client.report(i, true);
+                        attempt = 0;
+                        backoff = RETRY_MIN;
+                        match cursor.on_message(&wr) {
+                            Step::Deliver(resp, last) => {
+                                shared.deliver(resp);
+                                if last {
+                                    shared.finish(false);
+                                    return;
+                                }
+                            }
+                            Step::Skip => {}
+                        }
+                    }
+                    Ok(None) | Err(_) => {
+                        client.report(i, false);
+                        break;
+                    }
+                }
+            },
+            Err(e) => {
+                if classify(&e) == Failure::Server {
+                    shared.deliver(error_to_response(&e));
+                    shared.finish(false);
+                    return;
+                }
+                client.report(i, false);
+            }
+        }
+        if attempt % n == 0 {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(RETRY_MAX);
+        }
+    }
+}

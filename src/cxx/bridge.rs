@@ -1,0 +1,236 @@
+//! The single cxx bridge between the Rust core and the C++ classes in `cpp/`.
+//!
+//! Three sections, as in the cxx demo: plain structs shared by both languages, the opaque Rust
+//! handles C++ holds as `rust::Box`, and the opaque C++ sinks through which Rust hands results
+//! and callbacks back to C++. Every sink method is declared `Result<()>` so that a C++ exception
+//! thrown by user code arrives in Rust as an `Err` instead of terminating the process.
+
+// The bridge names the Rust items by `super::`; they live in `src/cxx/mod.rs`.
+use super::*;
+
+#[cxx::bridge(namespace = "etcd::ffi")]
+pub mod ffi {
+    // ---------------------------------------------------------------------------------------
+    // Shared plain data.
+    // ---------------------------------------------------------------------------------------
+
+    /// One key-value pair (`etcd::Value`). Keys and values are raw bytes.
+    #[derive(Default, Clone)]
+    struct KvData {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        create_revision: i64,
+        mod_revision: i64,
+        version: i64,
+        lease: i64,
+        ttl: i64,
+    }
+
+    /// One watch event (`etcd::Event`). `event_type`: 0 PUT, 1 DELETE, 2 INVALID.
+    #[derive(Default, Clone)]
+    struct EventData {
+        event_type: i32,
+        has_kv: bool,
+        kv: KvData,
+        has_prev_kv: bool,
+        prev_kv: KvData,
+    }
+
+    /// One cluster member (`etcdv3::Member`).
+    #[derive(Default, Clone)]
+    struct MemberData {
+        id: u64,
+        name: String,
+        peer_urls: Vec<String>,
+        client_urls: Vec<String>,
+        is_learner: bool,
+    }
+
+    /// Everything an `etcd::Response` carries.
+    #[derive(Default)]
+    struct ResponseData {
+        error_code: i32,
+        error_message: String,
+        action: String,
+        index: i64,
+        value: KvData,
+        prev_value: KvData,
+        values: Vec<KvData>,
+        events: Vec<EventData>,
+        compact_revision: i64,
+        watch_id: i64,
+        cluster_id: u64,
+        member_id: u64,
+        raft_term: u64,
+        leases: Vec<i64>,
+        members: Vec<MemberData>,
+        lock_key: Vec<u8>,
+        name: Vec<u8>,
+        duration_us: i64,
+    }
+
+    /// Which operation a [`RequestData`] asks for.
+    #[derive(Debug)]
+    enum Op {
+        Head,
+        Get,
+        Set,
+        Add,
+        Modify,
+        ModifyIfValue,
+        ModifyIfIndex,
+        Rm,
+        RmIfValue,
+        RmIfIndex,
+        /// `rmdir(key, recursive)`; with `has_range_end`, `rmdir(key, range_end)`.
+        Rmdir,
+        /// `ls`; with `keys_only`, `keys`.
+        Ls,
+        /// One-shot `watch`.
+        Watch,
+        LeaseGrant,
+        LeaseRevoke,
+        LeaseTimeToLive,
+        LeaseLeases,
+    }
+
+    /// One request. Fields an operation does not use are ignored.
+    struct RequestData {
+        op: Op,
+        key: Vec<u8>,
+        /// Used when `has_range_end` is set.
+        range_end: Vec<u8>,
+        has_range_end: bool,
+        value: Vec<u8>,
+        /// `modify_if` / `rm_if` by value.
+        old_value: Vec<u8>,
+        /// `modify_if` / `rm_if` by index (mod revision).
+        old_index: i64,
+        /// Read revision for get/ls/keys; start revision for watch (<= 0: now).
+        revision: i64,
+        lease: i64,
+        /// `leasegrant` TTL.
+        ttl: i64,
+        /// `ls` / `keys` limit (0 = none).
+        limit: i64,
+        recursive: bool,
+        keys_only: bool,
+    }
+
+    /// Client construction options (the gRPC-free stand-in for channel arguments).
+    #[derive(Default)]
+    struct ClientOptionsData {
+        /// Per-request timeout in milliseconds (0 = none); `set_grpc_timeout`.
+        request_timeout_ms: i64,
+        /// Connect timeout in milliseconds (0 = library default).
+        connect_timeout_ms: i64,
+        /// HTTP/2 keep-alive ping interval and timeout in milliseconds (0 = library default).
+        keepalive_time_ms: i64,
+        keepalive_timeout_ms: i64,
+    }
+
+    /// Result of `KeepAlive::Check()` / the error a keep-alive handler receives.
+    /// `kind`: 0 none, 1 `std::runtime_error`, 2 `std::out_of_range`.
+    #[derive(Default)]
+    struct KeepAliveErrorData {
+        kind: i32,
+        message: String,
+    }
+
+    /// What a `Watcher` watches.
+    #[derive(Default)]
+    struct WatchSpecData {
+        key: Vec<u8>,
+        range_end: Vec<u8>,
+        has_range_end: bool,
+        recursive: bool,
+        /// <= 0: from now.
+        from_revision: i64,
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Rust handles and functions exposed to C++.
+    // ---------------------------------------------------------------------------------------
+    extern "Rust" {
+        /// A connection to an etcd cluster (shared by SyncClient, Client, Watcher, KeepAlive).
+        type Client;
+        /// A long-lived watch delivering events to a sink.
+        type Watcher;
+        /// A lease kept alive in the background.
+        type KeepAlive;
+
+        /// Never fails: an endpoint string that resolves to nothing gives a client whose every
+        /// call answers 13 "the target uri is not valid", as etcd-cpp-apiv3 does.
+        fn client_new(
+            endpoints: &str,
+            load_balancer: &str,
+            options: &ClientOptionsData,
+        ) -> Box<Client>;
+        /// A second handle to the same connection.
+        fn client_clone(client: &Client) -> Box<Client>;
+        fn client_set_timeout_ms(client: &Client, ms: i64);
+        fn client_timeout_ms(client: &Client) -> i64;
+        /// Blocking call.
+        fn client_execute(client: &Client, request: &RequestData) -> ResponseData;
+        /// Asynchronous call; `sink.call` runs once, on a library thread that is not a runtime
+        /// worker.
+        fn client_execute_async(client: &Client, request: &RequestData, sink: UniquePtr<ResponseSink>);
+
+        /// Starts a watcher; `sink.call` receives every response with events, in order, on a
+        /// library thread; never after `watcher_cancel` has returned.
+        fn watcher_new(client: &Client, spec: &WatchSpecData, sink: UniquePtr<ResponseSink>) -> Box<Watcher>;
+        /// Sets the callback run once when the watcher ends; false if one was already set.
+        fn watcher_set_wait_callback(watcher: &Watcher, sink: UniquePtr<BoolSink>) -> bool;
+        /// Blocks until the watcher ends; true if it was cancelled.
+        fn watcher_wait(watcher: &Watcher) -> bool;
+        /// Cancels and returns without waiting on the network; true if it was cancelled.
+        fn watcher_cancel(watcher: &Watcher) -> bool;
+        fn watcher_cancelled(watcher: &Watcher) -> bool;
+
+        /// Grants a lease first when `ttl > 0 && lease_id == 0` (blocking).
+        fn keepalive_new(
+            client: &Client,
+            ttl: i64,
+            lease_id: i64,
+            handler: UniquePtr<ErrorSink>,
+        ) -> Box<KeepAlive>;
+        fn keepalive_lease(keepalive: &KeepAlive) -> i64;
+        fn keepalive_cancel(keepalive: &KeepAlive);
+        /// The stored error, or the result of an immediate refresh. A failure found here is
+        /// stored, cancels the keep-alive and is passed to the handler on the calling thread.
+        fn keepalive_check(keepalive: &KeepAlive) -> KeepAliveErrorData;
+        fn keepalive_set_timeout_ms(keepalive: &KeepAlive, ms: i64);
+        fn keepalive_timeout_ms(keepalive: &KeepAlive) -> i64;
+
+        /// Runs `job` on a library callback thread (the pplx ambient scheduler).
+        fn dispatch_submit(job: UniquePtr<Job>);
+
+        /// `etcdv3::detail::string_plus_one`.
+        fn string_plus_one(key: &[u8]) -> Vec<u8>;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // C++ sinks called from Rust.
+    // ---------------------------------------------------------------------------------------
+    unsafe extern "C++" {
+        include!("etcd-cpp-rs/cpp/ffi_sinks.hpp");
+
+        /// Receives responses (one for an async call, many for a watcher).
+        type ResponseSink;
+        fn call(self: &ResponseSink, response: &ResponseData) -> Result<()>;
+
+        /// Receives the `Wait` callback's `cancelled` flag.
+        type BoolSink;
+        fn call(self: &BoolSink, value: bool) -> Result<()>;
+
+        /// Receives a keep-alive failure (see [`KeepAliveErrorData`]).
+        type ErrorSink;
+        fn call(self: &ErrorSink, error: &KeepAliveErrorData) -> Result<()>;
+        /// False for the empty sink of the no-handler constructors.
+        fn is_set(self: &ErrorSink) -> bool;
+
+        /// A unit of work (a pplx continuation).
+        type Job;
+        fn run(self: &Job) -> Result<()>;
+    }
+}

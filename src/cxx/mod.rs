@@ -1,0 +1,305 @@
+//! The C++ side's entry points: each converts its arguments, calls the core and converts the
+//! result. Every function catches panics (one escaping into C++ would abort the process) and
+//! every call into C++ goes through a sink declared `Result<()>`, so a C++ exception comes back
+//! as an `Err` instead of unwinding through Rust.
+
+pub mod bridge;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use cxx::UniquePtr;
+
+use self::bridge::ffi;
+use crate::core::{self, KeyRange, Request};
+
+// SAFETY: the sinks wrap std::function objects that the library's C++ layer builds from
+// thread-safe state (a task_completion_event, a user callback). Rust calls a given sink from
+// one thread at a time: a ResponseSink for an async call once, a watcher's sink and the
+// wait/error sinks only from their strand, which runs one job at a time.
+unsafe impl Send for ffi::ResponseSink {}
+unsafe impl Sync for ffi::ResponseSink {}
+unsafe impl Send for ffi::BoolSink {}
+unsafe impl Sync for ffi::BoolSink {}
+unsafe impl Send for ffi::ErrorSink {}
+unsafe impl Sync for ffi::ErrorSink {}
+unsafe impl Send for ffi::Job {}
+unsafe impl Sync for ffi::Job {}
+
+/// `etcd::ffi::Client`: a shared connection.
+pub struct Client(core::Client);
+/// `etcd::ffi::Watcher`.
+pub struct Watcher(core::Watcher);
+/// `etcd::ffi::KeepAlive`.
+pub struct KeepAlive(core::KeepAlive);
+
+/// Runs `f`, turning a panic into `fallback()`.
+fn guard<T>(fallback: impl FnOnce() -> T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("etcd-cpp-rs: internal error: {what}");
+        fallback()
+    })
+}
+
+fn panic_response() -> ffi::ResponseData {
+    response_data(core::Response::error(core::response::code::INTERNAL, "etcd-cpp-rs: internal error"))
+}
+
+fn lame_client() -> core::Client {
+    core::Client::new("", core::ClientOptions::default())
+}
+
+fn kv_data(kv: &core::Kv) -> ffi::KvData {
+    ffi::KvData {
+        key: kv.key.clone(),
+        value: kv.value.clone(),
+        create_revision: kv.create_revision,
+        mod_revision: kv.mod_revision,
+        version: kv.version,
+        lease: kv.lease,
+        ttl: kv.ttl,
+    }
+}
+
+fn response_data(r: core::Response) -> ffi::ResponseData {
+    ffi::ResponseData {
+        error_code: r.error_code,
+        error_message: r.error_message,
+        action: r.action,
+        index: r.index,
+        value: kv_data(&r.value),
+        prev_value: kv_data(&r.prev_value),
+        values: r.values.iter().map(kv_data).collect(),
+        events: r
+            .events
+            .iter()
+            .map(|e| ffi::EventData {
+                event_type: match e.event_type {
+                    core::EventType::Put => 0,
+                    core::EventType::Delete => 1,
+                    core::EventType::Invalid => 2,
+                },
+                has_kv: e.kv.is_some(),
+                kv: e.kv.as_ref().map(kv_data).unwrap_or_default(),
+                has_prev_kv: e.prev_kv.is_some(),
+                prev_kv: e.prev_kv.as_ref().map(kv_data).unwrap_or_default(),
+            })
+            .collect(),
+        compact_revision: r.compact_revision,
+        watch_id: r.watch_id,
+        cluster_id: r.cluster_id,
+        member_id: r.member_id,
+        raft_term: r.raft_term,
+        leases: r.leases,
+        members: r
+            .members
+            .into_iter()
+            .map(|m| ffi::MemberData {
+                id: m.id,
+                name: m.name,
+                peer_urls: m.peer_urls,
+                client_urls: m.client_urls,
+                is_learner: m.is_learner,
+            })
+            .collect(),
+        lock_key: r.lock_key,
+        name: r.name,
+        duration_us: r.duration.as_micros() as i64,
+    }
+}
+
+fn key_range(key: &[u8], range_end: &[u8], has_range_end: bool, recursive: bool) -> KeyRange {
+    if has_range_end {
+        KeyRange::range(key, range_end)
+    } else if recursive {
+        KeyRange::prefix(key)
+    } else {
+        KeyRange::key(key)
+    }
+}
+
+fn request(r: &ffi::RequestData) -> Option<Request> {
+    use ffi::Op;
+    let key = r.key.clone();
+    let (value, lease) = (r.value.clone(), r.lease);
+    let by_value = || core::Compare::Value(r.old_value.clone());
+    let by_index = || core::Compare::ModRevision(r.old_index);
+    Some(match r.op {
+        Op::Head => Request::Head,
+        Op::Get => Request::Get { key, revision: r.revision },
+        Op::Set => Request::Put { key, value, lease },
+        Op::Add => Request::Add { key, value, lease },
+        Op::Modify => Request::Modify { key, value, lease },
+        Op::ModifyIfValue => Request::ModifyIf { key, value, compare: by_value(), lease },
+        Op::ModifyIfIndex => Request::ModifyIf { key, value, compare: by_index(), lease },
+        Op::Rm => Request::Rm { key },
+        Op::RmIfValue => Request::RmIf { key, compare: by_value() },
+        Op::RmIfIndex => Request::RmIf { key, compare: by_index() },
+        Op::Rmdir => Request::Rmdir { range: key_range(&r.key, &r.range_end, r.has_range_end, r.recursive) },
+        Op::Ls => Request::Range {
+            range: key_range(&r.key, &r.range_end, r.has_range_end, true),
+            limit: r.limit,
+            revision: r.revision,
+            keys_only: r.keys_only,
+        },
+        Op::Watch => Request::Watch {
+            range: key_range(&r.key, &r.range_end, r.has_range_end, r.recursive),
+            from_revision: r.revision,
+        },
+        Op::LeaseGrant => Request::LeaseGrant { ttl: r.ttl },
+        Op::LeaseRevoke => Request::LeaseRevoke { id: lease },
+        Op::LeaseTimeToLive => Request::LeaseTimeToLive { id: lease },
+        Op::LeaseLeases => Request::LeaseLeases,
+        _ => return None,
+    })
+}
+
+fn invalid_request() -> core::Response {
+    core::Response::error(core::response::code::INVALID_ARGUMENT, "etcd-cpp-rs: unknown operation")
+}
+
+fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::ClientOptions {
+    let ms = |v: i64| (v > 0).then(|| std::time::Duration::from_millis(v as u64));
+    let d = core::ClientOptions::default();
+    core::ClientOptions {
+        request_timeout: ms(o.request_timeout_ms),
+        connect_timeout: ms(o.connect_timeout_ms).unwrap_or(d.connect_timeout),
+        keepalive_time: ms(o.keepalive_time_ms).unwrap_or(d.keepalive_time),
+        keepalive_timeout: ms(o.keepalive_timeout_ms).unwrap_or(d.keepalive_timeout),
+        load_balancing: core::LoadBalancing::from_name(load_balancer),
+    }
+}
+
+fn client_new(endpoints: &str, load_balancer: &str, options: &ffi::ClientOptionsData) -> Box<Client> {
+    let c = guard(lame_client, || core::Client::new(endpoints, client_options(load_balancer, options)));
+    Box::new(Client(c))
+}
+
+fn client_clone(client: &Client) -> Box<Client> {
+    Box::new(Client(client.0.clone()))
+}
+
+fn client_set_timeout_ms(client: &Client, ms: i64) {
+    client.0.set_timeout_ms(ms);
+}
+
+fn client_timeout_ms(client: &Client) -> i64 {
+    client.0.timeout_ms()
+}
+
+fn client_execute(client: &Client, request: &ffi::RequestData) -> ffi::ResponseData {
+    guard(panic_response, || {
+        let resp = match self::request(request) {
+            Some(req) => client.0.execute_blocking(req),
+            None => invalid_request(),
+        };
+        response_data(resp)
+    })
+}
+
+fn client_execute_async(client: &Client, request: &ffi::RequestData, sink: UniquePtr<ffi::ResponseSink>) {
+    let deliver = move |resp: core::Response| {
+        if let Some(s) = sink.as_ref() {
+            let _ = s.call(&response_data(resp));
+        }
+    };
+    match self::request(request) {
+        Some(req) => guard(|| (), || client.0.execute_async(req, deliver)),
+        None => core::dispatch::submit(Box::new(move || deliver(invalid_request()))),
+    }
+}
+
+fn watcher_new(client: &Client, spec: &ffi::WatchSpecData, sink: UniquePtr<ffi::ResponseSink>) -> Box<Watcher> {
+    let range = key_range(&spec.key, &spec.range_end, spec.has_range_end, spec.recursive);
+    let callback = move |resp: core::Response| {
+        if let Some(s) = sink.as_ref() {
+            let _ = s.call(&response_data(resp));
+        }
+    };
+    // Building a watcher only allocates and spawns; it has no panicking paths of its own.
+    Box::new(Watcher(core::Watcher::new(&client.0, range, spec.from_revision, callback)))
+}
+
+fn watcher_set_wait_callback(watcher: &Watcher, sink: UniquePtr<ffi::BoolSink>) -> bool {
+    watcher.0.set_wait_callback(move |cancelled| {
+        if let Some(s) = sink.as_ref() {
+            let _ = s.call(cancelled);
+        }
+    })
+}
+
+fn watcher_wait(watcher: &Watcher) -> bool {
+    watcher.0.wait()
+}
+
+fn watcher_cancel(watcher: &Watcher) -> bool {
+    watcher.0.cancel()
+}
+
+fn watcher_cancelled(watcher: &Watcher) -> bool {
+    watcher.0.cancelled()
+}
+
+fn error_data(e: Option<core::KeepAliveError>) -> ffi::KeepAliveErrorData {
+    match e {
+        None => ffi::KeepAliveErrorData::default(),
+        Some(e) => ffi::KeepAliveErrorData {
+            kind: match e.kind {
+                core::KeepAliveErrorKind::Runtime => 1,
+                core::KeepAliveErrorKind::OutOfRange => 2,
+            },
+            message: e.message,
+        },
+    }
+}
+
+fn keepalive_new(client: &Client, ttl: i64, lease_id: i64, handler: UniquePtr<ffi::ErrorSink>) -> Box<KeepAlive> {
+    let handler: Option<Box<dyn Fn(core::KeepAliveError) + Send + Sync>> = match handler.as_ref() {
+        Some(h) if h.is_set() => Some(Box::new(move |e| {
+            if let Some(h) = handler.as_ref() {
+                let _ = h.call(&error_data(Some(e)));
+            }
+        })),
+        _ => None,
+    };
+    Box::new(KeepAlive(core::KeepAlive::new(&client.0, ttl, lease_id, handler)))
+}
+
+fn keepalive_lease(keepalive: &KeepAlive) -> i64 {
+    keepalive.0.lease()
+}
+
+fn keepalive_cancel(keepalive: &KeepAlive) {
+    keepalive.0.cancel();
+}
+
+fn keepalive_check(keepalive: &KeepAlive) -> ffi::KeepAliveErrorData {
+    guard(
+        || ffi::KeepAliveErrorData { kind: 1, message: "etcd-cpp-rs: internal error".into() },
+        || error_data(keepalive.0.check()),
+    )
+}
+
+fn keepalive_set_timeout_ms(keepalive: &KeepAlive, ms: i64) {
+    keepalive.0.set_timeout_ms(ms);
+}
+
+fn keepalive_timeout_ms(keepalive: &KeepAlive) -> i64 {
+    keepalive.0.timeout_ms()
+}
+
+fn dispatch_submit(job: UniquePtr<ffi::Job>) {
+    core::dispatch::submit(Box::new(move || {
+        if let Some(j) = job.as_ref() {
+            let _ = j.run();
+        }
+    }));
+}
+
+fn string_plus_one(key: &[u8]) -> Vec<u8> {
+    core::request::string_plus_one(key)
+}
