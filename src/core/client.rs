@@ -49,6 +49,57 @@ pub struct ClientOptions {
     pub keepalive_time: Duration,
     pub keepalive_timeout: Duration,
     pub load_balancing: LoadBalancing,
+    /// User name and password; the token is renewed before `auth_token_ttl` runs out and
+    /// whenever the server refuses it.
+    pub user: Option<(String, String)>,
+    /// Lifetime of auth tokens on the server (etcd's `--auth-token-ttl`), in seconds.
+    pub auth_token_ttl: i64,
+    /// TLS settings; `None` for plain HTTP/2.
+    pub tls: Option<TlsFiles>,
+    /// Largest response accepted, in bytes.
+    pub max_receive_message_size: usize,
+    /// Largest request sent, in bytes.
+    pub max_send_message_size: usize,
+}
+
+/// TLS material as etcd-cpp-apiv3 takes it: file paths, read when the client is created.
+#[derive(Clone, Debug, Default)]
+pub struct TlsFiles {
+    /// CA certificate file (PEM) that signs the server certificate.
+    pub ca: String,
+    /// Client certificate and private key files (PEM), for client-certificate authentication.
+    pub cert: String,
+    pub key: String,
+    /// Name to verify the server certificate against instead of the endpoint's host.
+    pub target_name_override: String,
+}
+
+impl TlsFiles {
+    fn load(&self) -> Result<etcd_client::TlsOptions, String> {
+        let read = |what: &str, path: &str| -> Result<Option<Vec<u8>>, String> {
+            if path.is_empty() {
+                return Ok(None);
+            }
+            match std::fs::read(path) {
+                Ok(d) if !d.is_empty() => Ok(Some(d)),
+                Ok(_) => Err(format!("etcd-cpp-rs: the {what} file '{path}' is empty")),
+                Err(e) => Err(format!("etcd-cpp-rs: cannot read the {what} file '{path}': {e}")),
+            }
+        };
+        let mut tls = etcd_client::TlsOptions::new();
+        if let Some(ca) = read("CA certificate", &self.ca)? {
+            tls = tls.ca_certificate(etcd_client::Certificate::from_pem(ca));
+        }
+        match (read("client certificate", &self.cert)?, read("private key", &self.key)?) {
+            (Some(cert), Some(key)) => tls = tls.identity(etcd_client::Identity::from_pem(cert, key)),
+            (None, None) => {}
+            _ => return Err("etcd-cpp-rs: a client certificate needs both the certificate and the private key file".into()),
+        }
+        if !self.target_name_override.is_empty() {
+            tls = tls.domain_name(self.target_name_override.clone());
+        }
+        Ok(tls)
+    }
 }
 
 impl Default for ClientOptions {
@@ -59,6 +110,11 @@ impl Default for ClientOptions {
             keepalive_time: Duration::from_secs(6),
             keepalive_timeout: Duration::from_secs(4),
             load_balancing: LoadBalancing::RoundRobin,
+            user: None,
+            auth_token_ttl: 300,
+            tls: None,
+            max_receive_message_size: i32::MAX as usize,
+            max_send_message_size: i32::MAX as usize,
         }
     }
 }
@@ -74,15 +130,26 @@ pub struct Client {
 
 struct Inner {
     members: Vec<Member>,
+    /// Why no call can work (bad TLS files, no usable endpoint), as (code, message).
+    unusable: Option<(i32, String)>,
+    user: Option<(String, String)>,
+    auth_token_ttl: Duration,
+    max_receive: usize,
+    max_send: usize,
+    /// A token for `current_auth_token()` and when it was obtained.
+    token: Mutex<Option<(String, Instant)>>,
     policy: LoadBalancing,
     next: AtomicUsize,
     timeout_ms: AtomicI64,
+    locks: super::concurrency::Locks,
 }
 
 struct Member {
     url: String,
     client: etcd_client::Client,
     down_until: Mutex<Option<Instant>>,
+    /// When this endpoint's client last authenticated (None: not yet).
+    authenticated: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl Member {
@@ -104,6 +171,19 @@ pub(crate) enum Failure {
     Transport,
     /// The server answered with an error.
     Server,
+}
+
+/// Why a stream could not be opened on an endpoint.
+pub(crate) enum StreamError {
+    /// The client cannot work at all: (code, message).
+    Unusable(i32, String),
+    /// Logging in to endpoint `.0` failed.
+    Connect(usize, etcd_client::Error),
+}
+
+/// "revision of auth store is old": the token must be renewed.
+fn is_stale_auth(e: &etcd_client::Error) -> bool {
+    matches!(e, etcd_client::Error::GRpcStatus(s) if s.message().contains("revision of auth store is old"))
 }
 
 /// Classifies an etcd-client error.
@@ -132,31 +212,116 @@ pub(crate) fn classify(err: &etcd_client::Error) -> Failure {
 impl Client {
     /// Connects lazily to the endpoints in `spec` (see [`endpoints::parse`]). Never fails: a
     /// spec without a usable endpoint gives a client whose every call answers
-    /// 13 "the target uri is not valid", as etcd-cpp-apiv3 does.
+    /// 13 "the target uri is not valid", as etcd-cpp-apiv3 does; unreadable TLS files give a
+    /// client whose every call reports that.
     pub fn new(spec: &str, options: ClientOptions) -> Client {
         let (eps, _bad) = endpoints::parse(spec);
-        let members = eps
-            .iter()
-            .filter_map(|ep| {
-                let url = format!("http://{}", ep.authority());
-                let opts = etcd_client::ConnectOptions::new()
-                    .with_connect_timeout(options.connect_timeout)
-                    .with_keep_alive(options.keepalive_time, options.keepalive_timeout)
-                    .with_keep_alive_while_idle(false);
-                let u = url.clone();
-                // Without credentials this does not touch the network.
-                let client = runtime::block_on(async move { etcd_client::Client::connect([u], Some(opts)).await }).ok()?;
-                Some(Member { url, client, down_until: Mutex::new(None) })
-            })
-            .collect();
+        let mut unusable = None;
+        let tls = match options.tls.as_ref().map(TlsFiles::load).transpose() {
+            Ok(t) => t,
+            Err(msg) => {
+                unusable = Some((code::INVALID_ARGUMENT, msg));
+                None
+            }
+        };
+        let members: Vec<Member> = if unusable.is_some() {
+            Vec::new()
+        } else {
+            eps.iter()
+                .filter_map(|ep| {
+                    let scheme = if tls.is_some() { "https" } else { "http" };
+                    let url = format!("{scheme}://{}", ep.authority());
+                    let mut opts = etcd_client::ConnectOptions::new()
+                        .with_connect_timeout(options.connect_timeout)
+                        .with_keep_alive(options.keepalive_time, options.keepalive_timeout)
+                        .with_keep_alive_while_idle(false)
+                        .with_auto_token_refresh(true);
+                    if let Some(t) = &tls {
+                        opts = opts.with_tls(t.clone());
+                    }
+                    let u = url.clone();
+                    // Without credentials in the options this does not touch the network; the
+                    // user is logged in on first use (see `authenticate`).
+                    let client = runtime::block_on(async move { etcd_client::Client::connect([u], Some(opts)).await }).ok()?;
+                    Some(Member { url, client, down_until: Mutex::new(None), authenticated: tokio::sync::Mutex::new(None) })
+                })
+                .collect()
+        };
+        if members.is_empty() && unusable.is_none() {
+            unusable = Some((code::INTERNAL, message::INVALID_TARGET.to_string()));
+        }
         let timeout_ms = options.request_timeout.map_or(0, |d| d.as_millis() as i64);
+        let user = options.user.filter(|(u, p)| !u.is_empty() && !p.is_empty());
         Client {
             inner: Arc::new(Inner {
                 members,
+                unusable,
+                user,
+                auth_token_ttl: Duration::from_secs(options.auth_token_ttl.max(1) as u64),
+                max_receive: options.max_receive_message_size,
+                max_send: options.max_send_message_size,
+                token: Mutex::new(None),
                 policy: options.load_balancing,
                 next: AtomicUsize::new(0),
                 timeout_ms: AtomicI64::new(timeout_ms),
+                locks: Default::default(),
             }),
+        }
+    }
+
+    /// Largest response and request sizes, for the per-call clients.
+    pub(crate) fn message_limits(&self) -> (usize, usize) {
+        (self.inner.max_receive, self.inner.max_send)
+    }
+
+    /// Logs endpoint `m` in (once, then again before the token's lifetime runs out). Without
+    /// credentials, nothing to do.
+    async fn authenticate(&self, m: &Member) -> Result<(), etcd_client::Error> {
+        let Some(creds) = &self.inner.user else { return Ok(()) };
+        let mut last = m.authenticated.lock().await;
+        // Renew a little before the server forgets the token, as etcd-cpp-apiv3 does.
+        let renew_after = self.inner.auth_token_ttl.saturating_sub(Duration::from_secs(3)).max(Duration::from_secs(1));
+        if last.is_some_and(|t| t.elapsed() < renew_after) {
+            return Ok(());
+        }
+        let mut c = m.client.clone();
+        c.update_user(Some(creds.clone())).await?;
+        *last = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Forces a new token for endpoint `m` (after "revision of auth store is old").
+    async fn reauthenticate(&self, m: &Member) -> Result<(), etcd_client::Error> {
+        *m.authenticated.lock().await = None;
+        self.authenticate(m).await
+    }
+
+    /// `current_auth_token()`: a token for the client's user ("" without credentials), renewed
+    /// like the connection's own.
+    pub fn auth_token(&self) -> String {
+        let Some((user, password)) = self.inner.user.clone() else { return String::new() };
+        let renew_after = self.inner.auth_token_ttl.saturating_sub(Duration::from_secs(3)).max(Duration::from_secs(1));
+        if let Some((t, at)) = self.inner.token.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            if at.elapsed() < renew_after {
+                return t.clone();
+            }
+        }
+        let c = self.clone();
+        let got = runtime::block_on(async move {
+            c.with_failover(true, |cl| {
+                let mut auth = cl.auth_client();
+                let (u, p) = (user.clone(), password.clone());
+                async move { auth.authenticate(u, p).await }
+            })
+            .await
+        });
+        match got {
+            Ok(r) => {
+                let t = r.token().to_string();
+                *self.inner.token.lock().unwrap_or_else(|e| e.into_inner()) = Some((t.clone(), Instant::now()));
+                t
+            }
+            Err(_) => String::new(),
         }
     }
 
@@ -183,8 +348,8 @@ impl Client {
     /// Runs `req` and returns its response; waits for the result without occupying a thread.
     pub async fn execute(&self, req: Request) -> Response {
         let start = Instant::now();
-        let mut resp = if self.inner.members.is_empty() {
-            Response::error(code::INTERNAL, message::INVALID_TARGET)
+        let mut resp = if let Some((code, msg)) = &self.inner.unusable {
+            Response::error(*code, msg.clone())
         } else {
             // Like etcd-cpp-apiv3, the timeout does not apply to revoking a lease or to watches.
             match (self.timeout(), &req) {
@@ -239,7 +404,18 @@ impl Client {
         let mut last = None;
         for i in self.order() {
             let m = &self.inner.members[i];
-            match attempt(&m.client).await {
+            let mut result = match self.authenticate(m).await {
+                Ok(()) => attempt(&m.client).await,
+                Err(e) => Err(e),
+            };
+            if matches!(&result, Err(e) if is_stale_auth(e)) {
+                // JWT tokens go stale after any user or role change: log in again, retry once.
+                result = match self.reauthenticate(m).await {
+                    Ok(()) => attempt(&m.client).await,
+                    Err(e) => Err(e),
+                };
+            }
+            match result {
                 Ok(v) => {
                     m.set_down(false);
                     if self.inner.policy == LoadBalancing::PickFirst {
@@ -263,12 +439,20 @@ impl Client {
         Err(last.unwrap_or_else(|| etcd_client::Error::EndpointError("no endpoint".into())))
     }
 
-    /// The endpoint a long-lived stream should try next (round robin, healthy ones first), and
-    /// a way to report its failure.
-    pub(crate) fn stream_endpoint(&self, attempt: usize) -> Option<(usize, etcd_client::Client)> {
+    /// The endpoint a long-lived stream should try next (round robin, healthy ones first),
+    /// logged in if the client has credentials. `Err` carries why the client cannot work at all
+    /// (no endpoint, bad TLS files) as (code, message), or a login failure.
+    pub(crate) async fn stream_endpoint(&self, attempt: usize) -> Result<(usize, etcd_client::Client), StreamError> {
+        if let Some((code, msg)) = &self.inner.unusable {
+            return Err(StreamError::Unusable(*code, msg.clone()));
+        }
         let order = self.order();
-        let i = *order.get(attempt % order.len().max(1))?;
-        Some((i, self.inner.members[i].client.clone()))
+        let i = order[attempt % order.len()];
+        let m = &self.inner.members[i];
+        match self.authenticate(m).await {
+            Ok(()) => Ok((i, m.client.clone())),
+            Err(e) => Err(StreamError::Connect(i, e)),
+        }
     }
 
     /// Records that endpoint `i` failed (or worked) for a stream.
@@ -276,6 +460,23 @@ impl Client {
         if let Some(m) = self.inner.members.get(i) {
             m.set_down(!ok);
         }
+    }
+
+    /// Keeps the keep-alive of a lock taken with `lock(name, ttl)` until it is unlocked.
+    pub(crate) fn hold_lock(&self, key: Vec<u8>, ka: super::keepalive::KeepAlive) {
+        self.inner.locks.hold(key, ka);
+    }
+
+    /// Takes back the keep-alive of a lock.
+    pub(crate) fn release_lock(&self, key: &[u8]) -> Option<std::sync::Arc<super::keepalive::KeepAlive>> {
+        self.inner.locks.release(key)
+    }
+
+    /// Stops the keep-alives of every lock still held (their leases then expire), as
+    /// etcd-cpp-apiv3 does when its client is destroyed. The keep-alives hold the client, so
+    /// without this a client with held locks would never be freed.
+    pub fn release_locks(&self) {
+        self.inner.locks.clear();
     }
 
     /// Number of endpoints.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::client::{classify, Client, Failure};
+use super::client::{classify, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
 use super::request::Request;
 use super::response::{code, error_to_response};
@@ -258,12 +258,15 @@ async fn run(s: Arc<Shared>) {
     let mut attempt = 0usize;
     let mut backoff = Duration::from_millis(100);
     loop {
-        let Some((i, c)) = s.client.stream_endpoint(attempt) else {
-            report(&s, KeepAliveError::failed(code::INTERNAL, super::response::message::INVALID_TARGET));
-            return;
+        let (i, opened) = match s.client.stream_endpoint(attempt).await {
+            Ok((i, c)) => (i, tokio::time::timeout(s.answer_timeout(), async { c.lease_client().keep_alive(s.lease).await }).await),
+            Err(StreamError::Unusable(code, msg)) => {
+                report(&s, KeepAliveError::failed(code, &msg));
+                return;
+            }
+            Err(StreamError::Connect(i, e)) => (i, Ok(Err(e))),
         };
         attempt += 1;
-        let opened = tokio::time::timeout(s.answer_timeout(), async { c.lease_client().keep_alive(s.lease).await }).await;
         match opened {
             Ok(Ok((mut keeper, mut stream))) => {
                 s.client.report(i, true);

@@ -6,8 +6,10 @@
 //! - [`ops`]: the unary operations with etcd-cpp-apiv3's response semantics.
 //! - [`watch`]: one-shot watches and the long-lived, self-resuming [`Watcher`].
 //! - [`keepalive`]: the background lease refresher [`KeepAlive`].
+//! - [`txn`], [`concurrency`]: transactions, locks and elections.
 
 pub mod client;
+pub mod concurrency;
 pub mod dispatch;
 pub mod endpoints;
 pub mod keepalive;
@@ -15,10 +17,13 @@ pub mod ops;
 pub mod request;
 pub mod response;
 pub mod runtime;
+pub mod txn;
 pub mod watch;
 
 pub use client::{Client, ClientOptions, LoadBalancing};
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
 pub use request::{Compare, KeyRange, Request};
 pub use response::{Event, EventType, Kv, Member, Response};
+pub use concurrency::Observer;
+pub use txn::{CompareResult, CompareTarget, Transaction, TxnCompare, TxnOperation};
 pub use watch::Watcher;

@@ -4,8 +4,9 @@
 use etcd_client::{Compare as EtcdCompare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp, TxnOpResponse};
 
 use super::client::Client;
+use super::concurrency;
 use super::request::{Compare, KeyRange, Request};
-use super::response::{action, code, error_to_response, message, Kv, Response};
+use super::response::{action, code, error_to_response, message, Kv, Member, Response};
 
 /// Runs one request (without timeout handling, see [`Client::execute`]).
 pub(crate) async fn run(client: &Client, req: Request) -> Response {
@@ -26,6 +27,17 @@ pub(crate) async fn run(client: &Client, req: Request) -> Response {
         Request::LeaseRevoke { id } => lease_revoke(client, id, idempotent).await,
         Request::LeaseTimeToLive { id } => lease_time_to_live(client, id).await,
         Request::LeaseLeases => lease_leases(client).await,
+        Request::Txn(t) => super::txn::run(client, t).await,
+        Request::Lock { name, ttl } => concurrency::lock(client, name, ttl).await,
+        Request::LockWithLease { name, lease } => concurrency::lock_with_lease(client, name, lease).await,
+        Request::Unlock { key } => concurrency::unlock(client, key).await,
+        Request::Campaign { name, lease, value } => concurrency::campaign(client, name, lease, value).await,
+        Request::Proclaim { name, lease, key, revision, value } => concurrency::proclaim(client, name, lease, key, revision, value).await,
+        Request::Leader { name } => concurrency::leader(client, name).await,
+        Request::Resign { name, lease, key, revision } => concurrency::resign(client, name, lease, key, revision).await,
+        Request::MemberAdd { peer_urls, learner } => member_add(client, peer_urls, learner).await,
+        Request::MemberList => member_list(client).await,
+        Request::MemberRemove { id } => member_remove(client, id).await,
     }
 }
 
@@ -37,7 +49,7 @@ fn range_options(range: &KeyRange) -> GetOptions {
 async fn head(client: &Client) -> Response {
     let res = client
         .with_failover(true, |c| {
-            let mut kv = c.kv_client();
+            let mut kv = kv(client, c);
             async move { kv.get(vec![0u8], Some(GetOptions::new().with_limit(1))).await }
         })
         .await;
@@ -58,7 +70,7 @@ async fn head(client: &Client) -> Response {
 async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Response {
     let res = client
         .with_failover(true, |c| {
-            let mut kv = c.kv_client();
+            let mut kv = kv(client, c);
             let key = key.clone();
             let mut opts = GetOptions::new();
             if revision > 0 {
@@ -82,7 +94,7 @@ async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Response {
 async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
     let res = client
         .with_failover(false, |c| {
-            let mut kv = c.kv_client();
+            let mut kv = kv(client, c);
             let (key, value) = (key.clone(), value.clone());
             async move { kv.put(key, value, Some(PutOptions::new().with_prev_key().with_lease(lease))).await }
         })
@@ -101,7 +113,7 @@ async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Respo
 async fn txn(client: &Client, act: &str, txn: Txn) -> Result<(Response, bool), Response> {
     let res = client
         .with_failover(false, |c| {
-            let mut kv = c.kv_client();
+            let mut kv = kv(client, c);
             let t = txn.clone();
             async move { kv.txn(t).await }
         })
@@ -214,7 +226,7 @@ async fn rm_if(client: &Client, key: Vec<u8>, compare: Compare) -> Response {
 async fn delete(client: &Client, range: KeyRange) -> Response {
     let res = client
         .with_failover(false, |c| {
-            let mut kv = c.kv_client();
+            let mut kv = kv(client, c);
             let key = range.key.clone();
             let mut opts = DeleteOptions::new().with_prev_key();
             if !range.is_single_key() {
@@ -239,7 +251,7 @@ async fn delete(client: &Client, range: KeyRange) -> Response {
 async fn ls(client: &Client, range: KeyRange, limit: i64, revision: i64, keys_only: bool) -> Response {
     let res = client
         .with_failover(true, |c| {
-            let mut kv = c.kv_client();
+            let mut kv = kv(client, c);
             let key = range.key.clone();
             let mut opts = range_options(&range).with_limit(limit.max(0));
             if revision > 0 {
@@ -264,7 +276,7 @@ async fn ls(client: &Client, range: KeyRange, limit: i64, revision: i64, keys_on
     }
 }
 
-async fn lease_grant(client: &Client, ttl: i64) -> Response {
+pub(crate) async fn lease_grant(client: &Client, ttl: i64) -> Response {
     let res = client
         .with_failover(false, |c| {
             let mut lease = c.lease_client();
@@ -281,7 +293,7 @@ async fn lease_grant(client: &Client, ttl: i64) -> Response {
     }
 }
 
-async fn lease_revoke(client: &Client, id: i64, idempotent: bool) -> Response {
+pub(crate) async fn lease_revoke(client: &Client, id: i64, idempotent: bool) -> Response {
     let res = client
         .with_failover(idempotent, |c| {
             let mut lease = c.lease_client();
@@ -324,4 +336,62 @@ async fn lease_leases(client: &Client) -> Response {
         },
         Err(e) => error_to_response(&e),
     }
+}
+
+fn member(m: &etcd_client::Member) -> Member {
+    Member {
+        id: m.id(),
+        name: m.name().to_string(),
+        peer_urls: m.peer_urls().to_vec(),
+        client_urls: m.client_urls().to_vec(),
+        is_learner: m.is_learner(),
+    }
+}
+
+/// `add_member`: the peer reports nothing about the new member; here `members()` holds it.
+async fn member_add(client: &Client, peer_urls: Vec<String>, learner: bool) -> Response {
+    let res = client
+        .with_failover(false, |c| {
+            let mut cl = c.cluster_client();
+            let urls = peer_urls.clone();
+            let opts = if learner { etcd_client::MemberAddOptions::new().with_is_learner() } else { etcd_client::MemberAddOptions::new() };
+            async move { cl.member_add(urls, Some(opts)).await }
+        })
+        .await;
+    match res {
+        Ok(r) => Response { members: r.member().map(member).into_iter().collect(), ..Response::ok(action::ADD_MEMBER).with_header(r.header()) },
+        Err(e) => error_to_response(&e),
+    }
+}
+
+async fn member_list(client: &Client) -> Response {
+    let res = client
+        .with_failover(true, |c| {
+            let mut cl = c.cluster_client();
+            async move { cl.member_list().await }
+        })
+        .await;
+    match res {
+        Ok(r) => Response { members: r.members().iter().map(member).collect(), ..Response::ok(action::LIST_MEMBER).with_header(r.header()) },
+        Err(e) => error_to_response(&e),
+    }
+}
+
+async fn member_remove(client: &Client, id: u64) -> Response {
+    let res = client
+        .with_failover(false, |c| {
+            let mut cl = c.cluster_client();
+            async move { cl.member_remove(id).await }
+        })
+        .await;
+    match res {
+        Ok(r) => Response::ok(action::REMOVE_MEMBER).with_header(r.header()),
+        Err(e) => error_to_response(&e),
+    }
+}
+
+/// A KV client with the connection's message size limits.
+pub(crate) fn kv(client: &Client, c: &etcd_client::Client) -> etcd_client::KvClient {
+    let (rx, tx) = client.message_limits();
+    c.kv_client().max_decoding_message_size(rx).max_encoding_message_size(tx)
 }

@@ -94,6 +94,28 @@ pub enum Request {
     LeaseTimeToLive { id: i64 },
     /// `leases()`.
     LeaseLeases,
+    /// `txn(transaction)`.
+    Txn(super::txn::Transaction),
+    /// `lock(name[, ttl])`: with a lease of `ttl` seconds kept alive until `unlock`.
+    Lock { name: Vec<u8>, ttl: i64 },
+    /// `lock_with_lease(name, lease)`.
+    LockWithLease { name: Vec<u8>, lease: i64 },
+    /// `unlock(lock_key)`.
+    Unlock { key: Vec<u8> },
+    /// `campaign(name, lease, value)`.
+    Campaign { name: Vec<u8>, lease: i64, value: Vec<u8> },
+    /// `proclaim(name, lease, key, revision, value)`.
+    Proclaim { name: Vec<u8>, lease: i64, key: Vec<u8>, revision: i64, value: Vec<u8> },
+    /// `leader(name)`.
+    Leader { name: Vec<u8> },
+    /// `resign(name, lease, key, revision)`.
+    Resign { name: Vec<u8>, lease: i64, key: Vec<u8>, revision: i64 },
+    /// `add_member(peer_urls, is_learner)`.
+    MemberAdd { peer_urls: Vec<String>, learner: bool },
+    /// `list_member()`.
+    MemberList,
+    /// `remove_member(id)`.
+    MemberRemove { id: u64 },
 }
 
 impl Request {
@@ -109,6 +131,8 @@ impl Request {
                 | Request::LeaseTimeToLive { .. }
                 | Request::LeaseLeases
                 | Request::LeaseRevoke { .. }
+                | Request::Leader { .. }
+                | Request::MemberList
         )
     }
 }

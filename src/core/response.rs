@@ -45,6 +45,19 @@ pub mod action {
     pub const LEASE_REVOKE: &str = "leaserevoke";
     pub const LEASE_TIME_TO_LIVE: &str = "leasetimetolive";
     pub const LEASE_LEASES: &str = "leaseleases";
+    pub const LOCK: &str = "lock";
+    pub const UNLOCK: &str = "unlock";
+    pub const TXN: &str = "txn";
+    pub const ADD_MEMBER: &str = "addmember";
+    pub const LIST_MEMBER: &str = "listmember";
+    pub const REMOVE_MEMBER: &str = "removemember";
+    pub const CAMPAIGN: &str = "campaign";
+    /// Spelled as etcd-cpp-apiv3 spells it.
+    pub const PROCLAIM: &str = "preclaim";
+    pub const LEADER: &str = "leader";
+    /// Spelled as etcd-cpp-apiv3 spells it.
+    pub const OBSERVE: &str = "obverse";
+    pub const RESIGN: &str = "resign";
 }
 
 /// A key-value pair (`etcd::Value`).

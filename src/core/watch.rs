@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use etcd_client::{WatchOptions, WatchResponse};
 
-use super::client::{classify, Client, Failure};
+use super::client::{classify, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
 use super::request::KeyRange;
 use super::response::{action, code, error_to_response, message, Event, EventType, Kv, Response};
@@ -20,6 +20,10 @@ use super::runtime;
 /// Backoff between rounds of failed reconnection attempts.
 const RETRY_MIN: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(2);
+
+fn watch_client(client: &Client, c: &etcd_client::Client) -> etcd_client::WatchClient {
+    c.watch_client().max_decoding_message_size(client.message_limits().0)
+}
 
 fn watch_options(range: &KeyRange, start_revision: i64) -> WatchOptions {
     let mut opts = WatchOptions::new().with_prev_key();
@@ -123,11 +127,14 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
     let mut failures = 0usize;
     let mut attempt = 0usize;
     loop {
-        let Some((i, c)) = client.stream_endpoint(attempt) else {
-            return Response::error(code::INTERNAL, message::INVALID_TARGET);
+        let opened = match client.stream_endpoint(attempt).await {
+            Ok((i, c)) => (i, watch_client(client, &c).watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await),
+            Err(StreamError::Unusable(code, msg)) => return Response::error(code, msg),
+            Err(StreamError::Connect(i, e)) => (i, Err(e)),
         };
         attempt += 1;
-        let mut stream = match c.watch_client().watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await {
+        let (i, opened) = opened;
+        let mut stream = match opened {
             Ok(s) => s,
             Err(e) => {
                 client.report(i, false);
@@ -307,18 +314,21 @@ impl Drop for Watcher {
 
 async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision: i64) {
     let mut cursor = Cursor { next_revision: from_revision.max(0) };
-    let n = client.endpoint_count();
-    if n == 0 {
-        shared.deliver(Response::error(code::INTERNAL, message::INVALID_TARGET));
-        shared.finish(false);
-        return;
-    }
+    let n = client.endpoint_count().max(1);
     let mut attempt = 0usize;
     let mut backoff = RETRY_MIN;
     loop {
-        let (i, c) = client.stream_endpoint(attempt).expect("at least one endpoint");
+        let (i, opened) = match client.stream_endpoint(attempt).await {
+            Ok((i, c)) => (i, watch_client(&client, &c).watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await),
+            Err(StreamError::Unusable(code, msg)) => {
+                shared.deliver(Response::error(code, msg));
+                shared.finish(false);
+                return;
+            }
+            Err(StreamError::Connect(i, e)) => (i, Err(e)),
+        };
         attempt += 1;
-        match c.watch_client().watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await {
+        match opened {
             Ok(mut stream) => loop {
                 match stream.message().await {
                     Ok(Some(wr)) => {

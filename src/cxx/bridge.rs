@@ -205,6 +205,9 @@ pub mod ffi {
         /// Runs `job` on a library callback thread (the pplx ambient scheduler).
         fn dispatch_submit(job: UniquePtr<Job>);
 
+        /// Copies bytes into a new Rust vector in one go.
+        fn bytes_from(data: &[u8]) -> Vec<u8>;
+
         /// `etcdv3::detail::string_plus_one`.
         fn string_plus_one(key: &[u8]) -> Vec<u8>;
     }

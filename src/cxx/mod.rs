@@ -171,6 +171,7 @@ fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::Clie
         keepalive_time: ms(o.keepalive_time_ms).unwrap_or(d.keepalive_time),
         keepalive_timeout: ms(o.keepalive_timeout_ms).unwrap_or(d.keepalive_timeout),
         load_balancing: core::LoadBalancing::from_name(load_balancer),
+        ..d
     }
 }
 
@@ -298,6 +299,10 @@ fn dispatch_submit(job: UniquePtr<ffi::Job>) {
             let _ = j.run();
         }
     }));
+}
+
+fn bytes_from(data: &[u8]) -> Vec<u8> {
+    data.to_vec()
 }
 
 fn string_plus_one(key: &[u8]) -> Vec<u8> {

@@ -1,0 +1,172 @@
+//! Test harness: real etcd servers (Debian's /usr/bin/etcd) on free loopback ports, each with a
+//! temporary data directory, single members or three-member clusters. Stopped on drop.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Polls `cond` every few milliseconds until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+struct Member {
+    name: String,
+    client_port: u16,
+    peer_port: u16,
+    data_dir: PathBuf,
+    child: Option<Running>,
+}
+
+struct Running {
+    shell: Child,
+    etcd_pid: u32,
+}
+
+/// A running cluster.
+pub struct Cluster {
+    members: Vec<Member>,
+    initial_cluster: String,
+    token: String,
+    dir: PathBuf,
+}
+
+impl Cluster {
+    /// Starts `n` members and waits until each answers.
+    pub fn start(n: usize) -> Cluster {
+        let id = format!("{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst));
+        let dir = std::env::temp_dir().join(format!("etcd-cpp-rs-test-{id}"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let members: Vec<Member> = (0..n)
+            .map(|i| Member {
+                name: format!("m{i}"),
+                client_port: free_port(),
+                peer_port: free_port(),
+                data_dir: dir.join(format!("m{i}.etcd")),
+                child: None,
+            })
+            .collect();
+        let initial_cluster = members
+            .iter()
+            .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut c = Cluster { members, initial_cluster, token: format!("t-{id}"), dir };
+        for i in 0..n {
+            c.spawn(i);
+        }
+        for i in 0..n {
+            assert!(c.wait_ready(i, Duration::from_secs(30)), "etcd member {i} did not start; log in {}", c.dir.display());
+        }
+        c
+    }
+
+    /// Starts member `i` under a small shell that SIGKILLs it as soon as its stdin closes, so no
+    /// etcd outlives the test process, however that process ends.
+    fn spawn(&mut self, i: usize) {
+        let m = &self.members[i];
+        let log = self.dir.join(format!("{}.log", m.name));
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#"etcd "$@" >>"$ETCD_TEST_LOG" 2>&1 & echo $!; read _; kill -9 $! 2>/dev/null; wait"#)
+            .arg("sh")
+            .args(["--name", &m.name, "--data-dir"])
+            .arg(&m.data_dir)
+            .args(["--listen-client-urls", &format!("http://127.0.0.1:{}", m.client_port)])
+            .args(["--advertise-client-urls", &format!("http://127.0.0.1:{}", m.client_port)])
+            .args(["--listen-peer-urls", &format!("http://127.0.0.1:{}", m.peer_port)])
+            .args(["--initial-advertise-peer-urls", &format!("http://127.0.0.1:{}", m.peer_port)])
+            .args(["--initial-cluster", &self.initial_cluster])
+            .args(["--initial-cluster-token", &self.token, "--initial-cluster-state", "new"])
+            .args(["--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "warn"])
+            .env("ETCD_TEST_LOG", &log)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start sh");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut line)
+            .expect("etcd pid");
+        let pid: u32 = line.trim().parse().expect("etcd pid (is /usr/bin/etcd installed? apt-get install etcd-server)");
+        self.members[i].child = Some(Running { shell: child, etcd_pid: pid });
+    }
+
+    /// Waits until member `i` serves a linearizable read.
+    pub fn wait_ready(&self, i: usize, timeout: Duration) -> bool {
+        let ep = self.endpoint(i);
+        let port = self.members[i].client_port;
+        wait_until(timeout, || {
+            if TcpStream::connect(("127.0.0.1", port)).is_err() {
+                return false;
+            }
+            let c = etcd_cpp_rs::core::Client::new(&ep, Default::default());
+            c.execute_blocking(etcd_cpp_rs::core::Request::Get { key: b"/__ready".to_vec(), revision: 0 }).error_code == 100
+        })
+    }
+
+    /// `http://127.0.0.1:p1,http://127.0.0.1:p2,...`
+    pub fn endpoints(&self) -> String {
+        (0..self.members.len()).map(|i| self.endpoint(i)).collect::<Vec<_>>().join(",")
+    }
+
+    /// Endpoint of member `i`.
+    pub fn endpoint(&self, i: usize) -> String {
+        format!("http://127.0.0.1:{}", self.members[i].client_port)
+    }
+
+    /// SIGKILLs member `i`.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut r) = self.members[i].child.take() {
+            drop(r.shell.stdin.take());
+            let _ = r.shell.wait();
+        }
+    }
+
+    /// Starts member `i` again with its data and waits until it serves.
+    pub fn restart(&mut self, i: usize) {
+        self.kill(i);
+        self.spawn(i);
+        assert!(self.wait_ready(i, Duration::from_secs(30)), "member {i} did not come back");
+    }
+
+    /// SIGSTOPs (`true`) or SIGCONTs member `i`.
+    pub fn freeze(&self, i: usize, stop: bool) {
+        if let Some(r) = &self.members[i].child {
+            let sig = if stop { "-STOP" } else { "-CONT" };
+            let _ = Command::new("kill").args([sig, &r.etcd_pid.to_string()]).status();
+        }
+    }
+
+    /// A port nothing listens on.
+    pub fn dead_endpoint() -> String {
+        format!("http://127.0.0.1:{}", free_port())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.members.len() {
+            self.freeze(i, false);
+            self.kill(i);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
