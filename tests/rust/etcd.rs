@@ -46,11 +46,57 @@ pub struct Cluster {
     initial_cluster: String,
     token: String,
     dir: PathBuf,
+    extra: Vec<String>,
+    tls: Option<Certs>,
+}
+
+/// Certificates made with openssl for a TLS cluster: a CA, a server certificate for the name
+/// `etcd-server.test` (and no IP), and a client certificate.
+#[derive(Clone, Debug)]
+pub struct Certs {
+    pub ca: String,
+    pub server_cert: String,
+    pub server_key: String,
+    pub client_cert: String,
+    pub client_key: String,
+}
+
+impl Certs {
+    fn make(dir: &std::path::Path) -> Certs {
+        let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+        let run = |args: &[&str]| {
+            let st = Command::new("openssl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl");
+            assert!(st.success(), "openssl {args:?}");
+        };
+        std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:etcd-server.test\nextendedKeyUsage=serverAuth,clientAuth\n").unwrap();
+        std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+        run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca", "-keyout", &p("ca.key"), "-out", &p("ca.crt")]);
+        for who in ["server", "client"] {
+            run(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", &format!("/CN={who}"), "-keyout", &p(&format!("{who}.key")), "-out", &p(&format!("{who}.csr"))]);
+            run(&[
+                "x509", "-req", "-in", &p(&format!("{who}.csr")), "-CA", &p("ca.crt"), "-CAkey", &p("ca.key"), "-CAcreateserial", "-days", "2",
+                "-extfile", &p(&format!("{who}.ext")), "-out", &p(&format!("{who}.crt")),
+            ]);
+        }
+        Certs {
+            ca: p("ca.crt"),
+            server_cert: p("server.crt"),
+            server_key: p("server.key"),
+            client_cert: p("client.crt"),
+            client_key: p("client.key"),
+        }
+    }
 }
 
 impl Cluster {
     /// Starts `n` members and waits until each answers.
     pub fn start(n: usize) -> Cluster {
+        Self::start_with(n, &[], false)
+    }
+
+    /// Starts `n` members with extra etcd flags, optionally serving clients over TLS with
+    /// client-certificate authentication (certificates in [`Cluster::certs`]).
+    pub fn start_with(n: usize, extra: &[&str], tls: bool) -> Cluster {
         let id = format!("{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst));
         let dir = std::env::temp_dir().join(format!("etcd-cpp-rs-test-{id}"));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -68,7 +114,9 @@ impl Cluster {
             .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
             .collect::<Vec<_>>()
             .join(",");
-        let mut c = Cluster { members, initial_cluster, token: format!("t-{id}"), dir };
+        let certs = tls.then(|| Certs::make(&dir));
+        let extra = extra.iter().map(|s| s.to_string()).collect();
+        let mut c = Cluster { members, initial_cluster, token: format!("t-{id}"), dir, extra, tls: certs };
         for i in 0..n {
             c.spawn(i);
         }
@@ -83,19 +131,30 @@ impl Cluster {
     fn spawn(&mut self, i: usize) {
         let m = &self.members[i];
         let log = self.dir.join(format!("{}.log", m.name));
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let mut tls_args: Vec<String> = Vec::new();
+        if let Some(c) = &self.tls {
+            for (flag, v) in [("--cert-file", &c.server_cert), ("--key-file", &c.server_key), ("--trusted-ca-file", &c.ca)] {
+                tls_args.push(flag.into());
+                tls_args.push(v.clone());
+            }
+            tls_args.push("--client-cert-auth".into());
+        }
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(r#"etcd "$@" >>"$ETCD_TEST_LOG" 2>&1 & echo $!; read _; kill -9 $! 2>/dev/null; wait"#)
             .arg("sh")
             .args(["--name", &m.name, "--data-dir"])
             .arg(&m.data_dir)
-            .args(["--listen-client-urls", &format!("http://127.0.0.1:{}", m.client_port)])
-            .args(["--advertise-client-urls", &format!("http://127.0.0.1:{}", m.client_port)])
+            .args(["--listen-client-urls", &format!("{scheme}://127.0.0.1:{}", m.client_port)])
+            .args(["--advertise-client-urls", &format!("{scheme}://127.0.0.1:{}", m.client_port)])
             .args(["--listen-peer-urls", &format!("http://127.0.0.1:{}", m.peer_port)])
             .args(["--initial-advertise-peer-urls", &format!("http://127.0.0.1:{}", m.peer_port)])
             .args(["--initial-cluster", &self.initial_cluster])
             .args(["--initial-cluster-token", &self.token, "--initial-cluster-state", "new"])
             .args(["--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "warn"])
+            .args(&tls_args)
+            .args(&self.extra)
             .env("ETCD_TEST_LOG", &log)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -117,9 +176,30 @@ impl Cluster {
             if TcpStream::connect(("127.0.0.1", port)).is_err() {
                 return false;
             }
-            let c = etcd_cpp_rs::core::Client::new(&ep, Default::default());
-            c.execute_blocking(etcd_cpp_rs::core::Request::Get { key: b"/__ready".to_vec(), revision: 0 }).error_code == 100
+            let c = etcd_cpp_rs::core::Client::new(&ep, self.client_options());
+            let code = c.execute_blocking(etcd_cpp_rs::core::Request::Get { key: b"/__ready".to_vec(), revision: 0 }).error_code;
+            // 100: served; 16 / 7: served, but auth is on.
+            matches!(code, 100 | 16 | 7)
         })
+    }
+
+    /// The certificates of a TLS cluster.
+    pub fn certs(&self) -> Option<&Certs> {
+        self.tls.as_ref()
+    }
+
+    /// Options that reach this cluster (TLS with the client certificate, if it has TLS).
+    pub fn client_options(&self) -> etcd_cpp_rs::core::ClientOptions {
+        let mut o = etcd_cpp_rs::core::ClientOptions::default();
+        if let Some(c) = &self.tls {
+            o.tls = Some(etcd_cpp_rs::core::client::TlsFiles {
+                ca: c.ca.clone(),
+                cert: c.client_cert.clone(),
+                key: c.client_key.clone(),
+                target_name_override: "etcd-server.test".into(),
+            });
+        }
+        o
     }
 
     /// `http://127.0.0.1:p1,http://127.0.0.1:p2,...`
@@ -129,7 +209,8 @@ impl Cluster {
 
     /// Endpoint of member `i`.
     pub fn endpoint(&self, i: usize) -> String {
-        format!("http://127.0.0.1:{}", self.members[i].client_port)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.members[i].client_port)
     }
 
     /// SIGKILLs member `i`.

@@ -3,9 +3,11 @@
 mod etcd;
 
 mod cluster;
+mod concurrency;
 mod keepalive;
 mod kv;
 mod runtime;
+mod security;
 mod watch;
 
 use std::sync::OnceLock;
