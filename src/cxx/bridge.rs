@@ -92,6 +92,63 @@ pub mod ffi {
         LeaseRevoke,
         LeaseTimeToLive,
         LeaseLeases,
+        /// `txn`: the transaction is `txns[0]` (nested ones are referred to by index).
+        Txn,
+        /// `lock(name[, ttl])`: `key` is the name, `ttl` the lease TTL.
+        Lock,
+        /// `lock_with_lease(name, lease)`.
+        LockWithLease,
+        /// `unlock(lock_key)`: `key` is the lock key.
+        Unlock,
+        /// `campaign(name, lease, value)`: `name`, `lease`, `value`.
+        Campaign,
+        /// `proclaim(name, lease, key, revision, value)`.
+        Proclaim,
+        /// `leader(name)`.
+        Leader,
+        /// `resign(name, lease, key, revision)`.
+        Resign,
+        /// `add_member(peer_urls, is_learner)`.
+        MemberAdd,
+        MemberList,
+        /// `remove_member(member_id)`.
+        MemberRemove,
+    }
+
+    /// One comparison of a transaction. `target`: 0 VERSION, 1 CREATE, 2 MOD, 3 VALUE, 4 LEASE
+    /// (`etcdv3::CompareTarget`); `result`: 0 EQUAL, 1 GREATER, 2 LESS, 3 NOT_EQUAL.
+    #[derive(Default, Clone)]
+    struct TxnCompareData {
+        key: Vec<u8>,
+        range_end: Vec<u8>,
+        target: i32,
+        result: i32,
+        value: Vec<u8>,
+        number: i64,
+    }
+
+    /// One operation of a transaction branch. `kind`: 0 range, 1 put, 2 delete, 3 nested
+    /// transaction (`txn_index` into `RequestData::txns`). Ranges: a non-empty `range_end`
+    /// wins, else `recursive` means the prefix `key`.
+    #[derive(Default, Clone)]
+    struct TxnOpData {
+        kind: i32,
+        key: Vec<u8>,
+        range_end: Vec<u8>,
+        recursive: bool,
+        value: Vec<u8>,
+        lease: i64,
+        prev_kv: bool,
+        limit: i64,
+        txn_index: usize,
+    }
+
+    /// A transaction.
+    #[derive(Default, Clone)]
+    struct TxnData {
+        compares: Vec<TxnCompareData>,
+        success: Vec<TxnOpData>,
+        failure: Vec<TxnOpData>,
     }
 
     /// One request. Fields an operation does not use are ignored.
@@ -115,6 +172,13 @@ pub mod ffi {
         limit: i64,
         recursive: bool,
         keys_only: bool,
+        /// Election or lock name.
+        name: Vec<u8>,
+        peer_urls: Vec<String>,
+        is_learner: bool,
+        member_id: u64,
+        /// `Op::Txn`: the transaction and the ones nested in it.
+        txns: Vec<TxnData>,
     }
 
     /// Client construction options (the gRPC-free stand-in for channel arguments).
@@ -127,6 +191,19 @@ pub mod ffi {
         /// HTTP/2 keep-alive ping interval and timeout in milliseconds (0 = library default).
         keepalive_time_ms: i64,
         keepalive_timeout_ms: i64,
+        /// Credentials (both non-empty to log in) and etcd's `--auth-token-ttl` in seconds.
+        user: String,
+        password: String,
+        auth_token_ttl: i64,
+        /// TLS when `tls` is set: PEM file paths as etcd-cpp-apiv3 takes them.
+        tls: bool,
+        ca: String,
+        cert: String,
+        key: String,
+        target_name_override: String,
+        /// Message size limits in bytes (0 = unlimited, as etcd-cpp-apiv3's INT_MAX).
+        max_receive_message_size: i64,
+        max_send_message_size: i64,
     }
 
     /// Result of `KeepAlive::Check()` / the error a keep-alive handler receives.
@@ -158,6 +235,8 @@ pub mod ffi {
         type Watcher;
         /// A lease kept alive in the background.
         type KeepAlive;
+        /// An election observer (`SyncClient::Observer`).
+        type Observer;
 
         /// Never fails: an endpoint string that resolves to nothing gives a client whose every
         /// call answers 13 "the target uri is not valid", as etcd-cpp-apiv3 does.
@@ -169,6 +248,10 @@ pub mod ffi {
         /// A second handle to the same connection.
         fn client_clone(client: &Client) -> Box<Client>;
         fn client_set_timeout_ms(client: &Client, ms: i64);
+        /// `current_auth_token()`.
+        fn client_auth_token(client: &Client) -> String;
+        /// Stops the keep-alives of locks still held (when the owning SyncClient goes away).
+        fn client_release_locks(client: &Client);
         fn client_timeout_ms(client: &Client) -> i64;
         /// Blocking call.
         fn client_execute(client: &Client, request: &RequestData) -> ResponseData;
@@ -201,6 +284,11 @@ pub mod ffi {
         fn keepalive_check(keepalive: &KeepAlive) -> KeepAliveErrorData;
         fn keepalive_set_timeout_ms(keepalive: &KeepAlive, ms: i64);
         fn keepalive_timeout_ms(keepalive: &KeepAlive) -> i64;
+
+        /// Starts observing election `name`.
+        fn observer_new(client: &Client, name: &[u8]) -> Box<Observer>;
+        /// Blocks until the next leader announcement or the error that ended the stream.
+        fn observer_wait_once(observer: &Observer) -> ResponseData;
 
         /// Runs `job` on a library callback thread (the pplx ambient scheduler).
         fn dispatch_submit(job: UniquePtr<Job>);

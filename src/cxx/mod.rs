@@ -31,6 +31,8 @@ pub struct Client(core::Client);
 pub struct Watcher(core::Watcher);
 /// `etcd::ffi::KeepAlive`.
 pub struct KeepAlive(core::KeepAlive);
+/// `etcd::ffi::Observer`.
+pub struct Observer(core::Observer);
 
 /// Runs `f`, turning a panic into `fallback()`.
 fn guard<T>(fallback: impl FnOnce() -> T, f: impl FnOnce() -> T) -> T {
@@ -154,8 +156,53 @@ fn request(r: &ffi::RequestData) -> Option<Request> {
         Op::LeaseRevoke => Request::LeaseRevoke { id: lease },
         Op::LeaseTimeToLive => Request::LeaseTimeToLive { id: lease },
         Op::LeaseLeases => Request::LeaseLeases,
+        Op::Txn => Request::Txn(transaction(&r.txns, 0, 0)?),
+        Op::Lock => Request::Lock { name: key, ttl: r.ttl },
+        Op::LockWithLease => Request::LockWithLease { name: key, lease },
+        Op::Unlock => Request::Unlock { key },
+        Op::Campaign => Request::Campaign { name: r.name.clone(), lease, value },
+        Op::Proclaim => Request::Proclaim { name: r.name.clone(), lease, key, revision: r.revision, value },
+        Op::Leader => Request::Leader { name: r.name.clone() },
+        Op::Resign => Request::Resign { name: r.name.clone(), lease, key, revision: r.revision },
+        Op::MemberAdd => Request::MemberAdd { peer_urls: r.peer_urls.clone(), learner: r.is_learner },
+        Op::MemberList => Request::MemberList,
+        Op::MemberRemove => Request::MemberRemove { id: r.member_id },
         _ => return None,
     })
+}
+
+/// Rebuilds transaction `i` of the flattened list (nesting deeper than 64 is refused).
+fn transaction(txns: &[ffi::TxnData], i: usize, depth: usize) -> Option<core::Transaction> {
+    use core::{CompareResult as R, CompareTarget as T, TxnOperation as O};
+    let t = txns.get(i).filter(|_| depth < 64)?;
+    let compares = t
+        .compares
+        .iter()
+        .map(|c| {
+            Some(core::TxnCompare {
+                range: key_range(&c.key, &c.range_end, !c.range_end.is_empty(), false),
+                target: [T::Version, T::Create, T::Mod, T::Value, T::Lease].get(usize::try_from(c.target).ok()?).copied()?,
+                result: [R::Equal, R::Greater, R::Less, R::NotEqual].get(usize::try_from(c.result).ok()?).copied()?,
+                value: c.value.clone(),
+                number: c.number,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let ops = |list: &[ffi::TxnOpData]| {
+        list.iter()
+            .map(|o| {
+                let range = || key_range(&o.key, &o.range_end, !o.range_end.is_empty(), o.recursive);
+                Some(match o.kind {
+                    0 => O::Range { range: range(), limit: o.limit },
+                    1 => O::Put { key: o.key.clone(), value: o.value.clone(), lease: o.lease, prev_kv: o.prev_kv },
+                    2 => O::Delete { range: range(), prev_kv: o.prev_kv },
+                    3 if o.txn_index > i => O::Txn(Box::new(transaction(txns, o.txn_index, depth + 1)?)),
+                    _ => return None,
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+    };
+    Some(core::Transaction { compares, success: ops(&t.success)?, failure: ops(&t.failure)? })
 }
 
 fn invalid_request() -> core::Response {
@@ -165,7 +212,18 @@ fn invalid_request() -> core::Response {
 fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::ClientOptions {
     let ms = |v: i64| (v > 0).then(|| std::time::Duration::from_millis(v as u64));
     let d = core::ClientOptions::default();
+    let size = |v: i64| if v > 0 { v as usize } else { i32::MAX as usize };
     core::ClientOptions {
+        user: Some((o.user.clone(), o.password.clone())),
+        auth_token_ttl: if o.auth_token_ttl > 0 { o.auth_token_ttl } else { d.auth_token_ttl },
+        tls: o.tls.then(|| core::client::TlsFiles {
+            ca: o.ca.clone(),
+            cert: o.cert.clone(),
+            key: o.key.clone(),
+            target_name_override: o.target_name_override.clone(),
+        }),
+        max_receive_message_size: size(o.max_receive_message_size),
+        max_send_message_size: size(o.max_send_message_size),
         request_timeout: ms(o.request_timeout_ms),
         connect_timeout: ms(o.connect_timeout_ms).unwrap_or(d.connect_timeout),
         keepalive_time: ms(o.keepalive_time_ms).unwrap_or(d.keepalive_time),
@@ -186,6 +244,22 @@ fn client_clone(client: &Client) -> Box<Client> {
 
 fn client_set_timeout_ms(client: &Client, ms: i64) {
     client.0.set_timeout_ms(ms);
+}
+
+fn client_auth_token(client: &Client) -> String {
+    guard(String::new, || client.0.auth_token())
+}
+
+fn client_release_locks(client: &Client) {
+    client.0.release_locks();
+}
+
+fn observer_new(client: &Client, name: &[u8]) -> Box<Observer> {
+    Box::new(Observer(core::Observer::new(&client.0, name.to_vec())))
+}
+
+fn observer_wait_once(observer: &Observer) -> ffi::ResponseData {
+    guard(panic_response, || response_data(observer.0.wait_once()))
 }
 
 fn client_timeout_ms(client: &Client) -> i64 {
