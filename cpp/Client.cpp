@@ -1,0 +1,247 @@
+// etcd::Client: each operation builds a request, hands it to the Rust core with a sink, and returns
+// a task completed by that sink on a library callback thread. No thread waits for etcd.
+#include "etcd/Client.hpp"
+
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <utility>
+
+#include "etcd/KeepAlive.hpp"
+#include "internal.hpp"
+
+namespace etcd {
+
+namespace req = detail::request;
+
+namespace {
+
+#ifndef ETCD_CPP_RS_USE_CPPREST_PPLX
+// Runs pplx task bodies and continuations on the library's callback threads.
+class DispatchScheduler : public pplx::scheduler_interface {
+ public:
+  void schedule(pplx::TaskProc_t proc, void* param) override {
+    std::unique_ptr<ffi::Job> job(new ffi::Job([proc, param]() { proc(param); }));
+    ffi::dispatch_submit(std::move(job));
+  }
+};
+#endif
+
+// Installed once by the first Client; cpprestsdk's own pplx keeps its thread pool.
+void install_scheduler() {
+#ifndef ETCD_CPP_RS_USE_CPPREST_PPLX
+  static std::once_flag once;
+  std::call_once(once, []() { pplx::set_ambient_scheduler(std::make_shared<DispatchScheduler>()); });
+#endif
+}
+
+// Sends `request` and calls `on_response` with the answer on a library callback thread.
+void execute_async(detail::ClientHandle const& handle, ffi::RequestData const& request,
+                   std::function<void(ffi::ResponseData const&)> on_response) {
+  std::unique_ptr<ffi::ResponseSink> sink(new ffi::ResponseSink(std::move(on_response)));
+  ffi::client_execute_async(*handle.client, request, std::move(sink));
+}
+
+pplx::task<Response> execute_async(detail::ClientHandle const& handle,
+                                   ffi::RequestData const& request) {
+  pplx::task_completion_event<Response> done;
+  execute_async(handle, request, [done](ffi::ResponseData const& data) {
+    try {
+      done.set(detail::to_response(data));
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  return pplx::task<Response>(done);
+}
+
+}  // namespace
+
+Client::Client(std::string const& etcd_url, std::string const& load_balancer)
+    : client_(std::make_shared<SyncClient>(etcd_url, load_balancer)) {
+  install_scheduler();
+}
+
+Client::Client(SyncClient* client) : client_(client, [](SyncClient*) {}) { install_scheduler(); }
+
+Client* Client::WithUrl(std::string const& etcd_url, std::string const& load_balancer) {
+  return new Client(etcd_url, load_balancer);
+}
+
+Client* Client::WithClient(SyncClient* client) { return new Client(client); }
+
+pplx::task<Response> Client::head() { return execute_async(*client_->handle_, req::head()); }
+
+pplx::task<Response> Client::get(std::string const& key) { return get(key, 0); }
+
+pplx::task<Response> Client::get(std::string const& key, int64_t revision) {
+  return execute_async(*client_->handle_, req::get(key, revision));
+}
+
+pplx::task<Response> Client::set(std::string const& key, std::string const& value,
+                                 const int64_t leaseId) {
+  return execute_async(*client_->handle_, req::write(ffi::Op::Set, key, value, leaseId));
+}
+
+pplx::task<Response> Client::add(std::string const& key, std::string const& value,
+                                 const int64_t leaseId) {
+  return execute_async(*client_->handle_, req::write(ffi::Op::Add, key, value, leaseId));
+}
+
+pplx::task<Response> Client::put(std::string const& key, std::string const& value) {
+  return set(key, value, 0);
+}
+
+pplx::task<Response> Client::put(std::string const& key, std::string const& value,
+                                 const int64_t leaseId) {
+  return set(key, value, leaseId);
+}
+
+pplx::task<Response> Client::modify(std::string const& key, std::string const& value,
+                                    const int64_t leaseId) {
+  return execute_async(*client_->handle_, req::write(ffi::Op::Modify, key, value, leaseId));
+}
+
+pplx::task<Response> Client::modify_if(std::string const& key, std::string const& value,
+                                       std::string const& old_value, const int64_t leaseId) {
+  return execute_async(*client_->handle_, req::modify_if(key, value, old_value, leaseId));
+}
+
+pplx::task<Response> Client::modify_if(std::string const& key, std::string const& value,
+                                       int64_t old_index, const int64_t leaseId) {
+  return execute_async(*client_->handle_, req::modify_if(key, value, old_index, leaseId));
+}
+
+pplx::task<Response> Client::rm(std::string const& key) {
+  return execute_async(*client_->handle_, req::rm(key));
+}
+
+pplx::task<Response> Client::rm_if(std::string const& key, std::string const& old_value) {
+  return execute_async(*client_->handle_, req::rm_if(key, old_value));
+}
+
+pplx::task<Response> Client::rm_if(std::string const& key, int64_t old_index) {
+  return execute_async(*client_->handle_, req::rm_if(key, old_index));
+}
+
+pplx::task<Response> Client::rmdir(std::string const& key, bool recursive) {
+  return execute_async(*client_->handle_, req::rmdir(key, recursive));
+}
+
+pplx::task<Response> Client::rmdir(std::string const& key, const char* range_end) {
+  return rmdir(key, req::c_string(range_end));
+}
+
+pplx::task<Response> Client::rmdir(std::string const& key, std::string const& range_end) {
+  return execute_async(*client_->handle_, req::rmdir(key, range_end));
+}
+
+pplx::task<Response> Client::ls(std::string const& key) { return ls(key, 0, 0); }
+
+pplx::task<Response> Client::ls(std::string const& key, size_t const limit) {
+  return ls(key, limit, 0);
+}
+
+pplx::task<Response> Client::ls(std::string const& key, size_t const limit, int64_t revision) {
+  return execute_async(*client_->handle_, req::ls(key, limit, revision, false));
+}
+
+pplx::task<Response> Client::ls(std::string const& key, std::string const& range_end) {
+  return ls(key, range_end, 0, 0);
+}
+
+pplx::task<Response> Client::ls(std::string const& key, std::string const& range_end,
+                                size_t const limit) {
+  return ls(key, range_end, limit, 0);
+}
+
+pplx::task<Response> Client::ls(std::string const& key, std::string const& range_end,
+                                size_t const limit, int64_t revision) {
+  return execute_async(*client_->handle_, req::ls(key, range_end, limit, revision, false));
+}
+
+pplx::task<Response> Client::keys(std::string const& key) { return keys(key, 0, 0); }
+
+pplx::task<Response> Client::keys(std::string const& key, size_t const limit) {
+  return keys(key, limit, 0);
+}
+
+pplx::task<Response> Client::keys(std::string const& key, size_t const limit, int64_t revision) {
+  return execute_async(*client_->handle_, req::ls(key, limit, revision, true));
+}
+
+pplx::task<Response> Client::keys(std::string const& key, std::string const& range_end) {
+  return keys(key, range_end, 0, 0);
+}
+
+pplx::task<Response> Client::keys(std::string const& key, std::string const& range_end,
+                                  size_t const limit) {
+  return keys(key, range_end, limit, 0);
+}
+
+pplx::task<Response> Client::keys(std::string const& key, std::string const& range_end,
+                                  size_t const limit, int64_t revision) {
+  return execute_async(*client_->handle_, req::ls(key, range_end, limit, revision, true));
+}
+
+pplx::task<Response> Client::watch(std::string const& key, bool recursive) {
+  return watch(key, static_cast<int64_t>(0), recursive);
+}
+
+pplx::task<Response> Client::watch(std::string const& key, int64_t fromIndex, bool recursive) {
+  return execute_async(*client_->handle_, req::watch(key, fromIndex, recursive));
+}
+
+pplx::task<Response> Client::watch(std::string const& key, const char* range_end) {
+  return watch(key, req::c_string(range_end), 0);
+}
+
+pplx::task<Response> Client::watch(std::string const& key, std::string const& range_end) {
+  return watch(key, range_end, 0);
+}
+
+pplx::task<Response> Client::watch(std::string const& key, std::string const& range_end,
+                                   int64_t fromIndex) {
+  return execute_async(*client_->handle_, req::watch(key, range_end, fromIndex));
+}
+
+pplx::task<Response> Client::leasegrant(int ttl) {
+  return execute_async(*client_->handle_, req::lease_grant(ttl));
+}
+
+pplx::task<std::shared_ptr<KeepAlive>> Client::leasekeepalive(int ttl) {
+  pplx::task_completion_event<std::shared_ptr<KeepAlive>> done;
+  // The sink holds the SyncClient so that the KeepAlive can be made from it after the grant (an
+  // owned one stays alive even if this Client is destroyed meanwhile).
+  std::shared_ptr<SyncClient> client = client_;
+  execute_async(*client_->handle_, req::lease_grant(ttl),
+                [done, client, ttl](ffi::ResponseData const& granted) {
+                  try {
+                    // A failed grant gives lease 0, and the KeepAlive then grants a lease itself.
+                    done.set(std::make_shared<KeepAlive>(*client, ttl, granted.value.lease));
+                  } catch (...) {
+                    done.set_exception(std::current_exception());
+                  }
+                });
+  return pplx::task<std::shared_ptr<KeepAlive>>(done);
+}
+
+pplx::task<Response> Client::leaserevoke(int64_t lease_id) {
+  return execute_async(*client_->handle_, req::lease_revoke(lease_id));
+}
+
+pplx::task<Response> Client::leasetimetolive(int64_t lease_id) {
+  return execute_async(*client_->handle_, req::lease_time_to_live(lease_id));
+}
+
+pplx::task<Response> Client::leases() {
+  return execute_async(*client_->handle_, req::lease_leases());
+}
+
+const std::string& Client::current_auth_token() const { return client_->current_auth_token(); }
+
+SyncClient* Client::sync_client() const { return client_.get(); }
+
+std::chrono::microseconds Client::get_grpc_timeout() const { return client_->get_grpc_timeout(); }
+
+}  // namespace etcd

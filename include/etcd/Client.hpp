@@ -1,0 +1,211 @@
+/**
+ * \file etcd/Client.hpp
+ * \brief `etcd::Client`, the asynchronous etcd client returning `pplx::task`s.
+ */
+#ifndef ETCD_CLIENT_HPP
+#define ETCD_CLIENT_HPP
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <ratio>
+#include <string>
+
+#include "etcd/Response.hpp"
+#include "etcd/SyncClient.hpp"
+#include "etcd/v3/action_constants.hpp"
+#include "pplx/pplxtasks.h"
+
+namespace etcd {
+
+class KeepAlive;
+class Watcher;
+
+/**
+ * An asynchronous etcd client: every operation is sent at once and returns a `pplx::task` that
+ * completes when etcd answers, without occupying a thread while it waits. Failures are reported in
+ * the `Response`, not as exceptions. Continuations (`then`) run on library callback threads.
+ *
+ * Copies share the same connection. A `Client` may be used from several threads at once.
+ *
+ * @code
+ * etcd::Client etcd("http://127.0.0.1:2379");
+ * etcd.put("/foo", "bar").then([](etcd::Response r) { std::cout << r.index() << std::endl; });
+ * etcd::Response r = etcd.get("/foo").get();
+ * @endcode
+ */
+class Client {
+ public:
+  /**
+   * Creates a client with its own connection. Never throws: when no endpoint can be used, every
+   * operation fails with code 13 ("the target uri is not valid").
+   *
+   * @param etcd_url one or more endpoints separated by ',' or ';', like
+   *                 "http://127.0.0.1:2379,127.0.0.1:2380" (the scheme is ignored).
+   * @param load_balancer the load balancing policy name ("round_robin" or "pick_first").
+   */
+  Client(std::string const& etcd_url, std::string const& load_balancer = "round_robin");
+
+  /// Wraps an existing `SyncClient`, which must outlive this client and is not deleted by it.
+  Client(SyncClient* client);
+
+  /// Same as the constructor; the caller owns the returned object.
+  static Client* WithUrl(std::string const& etcd_url,
+                         std::string const& load_balancer = "round_robin");
+
+  /// Same as `Client(SyncClient*)`; the caller owns the returned object (not `client`).
+  static Client* WithClient(SyncClient* client);
+
+  /// Head revision and cluster identity, see `SyncClient::head`.
+  pplx::task<Response> head();
+
+  /// Reads one key, see `SyncClient::get`.
+  pplx::task<Response> get(std::string const& key);
+
+  /// Reads one key at a revision, see `SyncClient::get`.
+  pplx::task<Response> get(std::string const& key, int64_t revision);
+
+  /// Creates or replaces a key, see `SyncClient::set`.
+  pplx::task<Response> set(std::string const& key, std::string const& value,
+                           const int64_t leaseId = 0);
+
+  /// Creates a key, see `SyncClient::add`.
+  pplx::task<Response> add(std::string const& key, std::string const& value,
+                           const int64_t leaseId = 0);
+
+  /// Creates or replaces a key, see `SyncClient::put`.
+  pplx::task<Response> put(std::string const& key, std::string const& value);
+
+  /// Creates or replaces a key attached to a lease, see `SyncClient::put`.
+  pplx::task<Response> put(std::string const& key, std::string const& value,
+                           const int64_t leaseId);
+
+  /// Replaces an existing key, see `SyncClient::modify`.
+  pplx::task<Response> modify(std::string const& key, std::string const& value,
+                              const int64_t leaseId = 0);
+
+  /// Replaces a key holding `old_value`, see `SyncClient::modify_if`.
+  pplx::task<Response> modify_if(std::string const& key, std::string const& value,
+                                 std::string const& old_value, const int64_t leaseId = 0);
+
+  /// Replaces a key last modified at `old_index`, see `SyncClient::modify_if`.
+  pplx::task<Response> modify_if(std::string const& key, std::string const& value,
+                                 int64_t old_index, const int64_t leaseId = 0);
+
+  /// Deletes one key, see `SyncClient::rm`.
+  pplx::task<Response> rm(std::string const& key);
+
+  /// Deletes a key holding `old_value`, see `SyncClient::rm_if`.
+  pplx::task<Response> rm_if(std::string const& key, std::string const& old_value);
+
+  /// Deletes a key last modified at `old_index`, see `SyncClient::rm_if`.
+  pplx::task<Response> rm_if(std::string const& key, int64_t old_index);
+
+  /// Deletes a key or a prefix, see `SyncClient::rmdir`.
+  pplx::task<Response> rmdir(std::string const& key, bool recursive = false);
+
+  /// Deletes the keys in [key, range_end), see `SyncClient::rmdir`.
+  pplx::task<Response> rmdir(std::string const& key, const char* range_end);
+
+  /// Deletes the keys in [key, range_end), see `SyncClient::rmdir`.
+  pplx::task<Response> rmdir(std::string const& key, std::string const& range_end);
+
+  /// Lists the keys starting with `key`, see `SyncClient::ls`.
+  pplx::task<Response> ls(std::string const& key);
+
+  /// Lists at most `limit` keys starting with `key`, see `SyncClient::ls`.
+  pplx::task<Response> ls(std::string const& key, size_t const limit);
+
+  /// Lists at most `limit` keys starting with `key` at a revision, see `SyncClient::ls`.
+  pplx::task<Response> ls(std::string const& key, size_t const limit, int64_t revision);
+
+  /// Lists the keys in [key, range_end), see `SyncClient::ls`.
+  pplx::task<Response> ls(std::string const& key, std::string const& range_end);
+
+  /// Lists at most `limit` keys in [key, range_end), see `SyncClient::ls`.
+  pplx::task<Response> ls(std::string const& key, std::string const& range_end,
+                          size_t const limit);
+
+  /// Lists at most `limit` keys in [key, range_end) at a revision, see `SyncClient::ls`.
+  pplx::task<Response> ls(std::string const& key, std::string const& range_end,
+                          size_t const limit, int64_t revision);
+
+  /// Like `ls(key)`, but values are left empty.
+  pplx::task<Response> keys(std::string const& key);
+
+  /// Like `ls(key, limit)`, but values are left empty.
+  pplx::task<Response> keys(std::string const& key, size_t const limit);
+
+  /// Like `ls(key, limit, revision)`, but values are left empty.
+  pplx::task<Response> keys(std::string const& key, size_t const limit, int64_t revision);
+
+  /// Like `ls(key, range_end)`, but values are left empty.
+  pplx::task<Response> keys(std::string const& key, std::string const& range_end);
+
+  /// Like `ls(key, range_end, limit)`, but values are left empty.
+  pplx::task<Response> keys(std::string const& key, std::string const& range_end,
+                            size_t const limit);
+
+  /// Like `ls(key, range_end, limit, revision)`, but values are left empty.
+  pplx::task<Response> keys(std::string const& key, std::string const& range_end,
+                            size_t const limit, int64_t revision);
+
+  /// Completes with the next change of `key` (or of its prefix), see `SyncClient::watch`.
+  pplx::task<Response> watch(std::string const& key, bool recursive = false);
+
+  /// Completes with the first change at or after `fromIndex`, see `SyncClient::watch`.
+  pplx::task<Response> watch(std::string const& key, int64_t fromIndex, bool recursive = false);
+
+  /// Completes with the next change in [key, range_end), see `SyncClient::watch`.
+  pplx::task<Response> watch(std::string const& key, const char* range_end);
+
+  /// Completes with the next change in [key, range_end), see `SyncClient::watch`.
+  pplx::task<Response> watch(std::string const& key, std::string const& range_end);
+
+  /// Completes with the first change in [key, range_end) at or after `fromIndex`.
+  pplx::task<Response> watch(std::string const& key, std::string const& range_end,
+                             int64_t fromIndex);
+
+  /// Grants a lease, see `SyncClient::leasegrant`.
+  pplx::task<Response> leasegrant(int ttl);
+
+  /// Grants a lease of `ttl` seconds and completes with a `KeepAlive` refreshing it (include
+  /// "etcd/KeepAlive.hpp" to use it).
+  pplx::task<std::shared_ptr<KeepAlive>> leasekeepalive(int ttl);
+
+  /// Revokes a lease, see `SyncClient::leaserevoke`.
+  pplx::task<Response> leaserevoke(int64_t lease_id);
+
+  /// The remaining TTL of a lease, see `SyncClient::leasetimetolive`.
+  pplx::task<Response> leasetimetolive(int64_t lease_id);
+
+  /// Lists the ids of all leases, see `SyncClient::leases`.
+  pplx::task<Response> leases();
+
+  /// The authentication token ("" without authentication).
+  const std::string& current_auth_token() const;
+
+  /// The underlying blocking client (owned by this client unless it was passed in).
+  SyncClient* sync_client() const;
+
+  /// Sets the time limit of each operation, see `SyncClient::set_grpc_timeout`.
+  template <typename Period = std::micro>
+  void set_grpc_timeout(
+      std::chrono::duration<std::chrono::microseconds::rep, Period> const& timeout) {
+    client_->set_grpc_timeout(timeout);
+  }
+
+  /// The time limit of each operation (0 = none).
+  std::chrono::microseconds get_grpc_timeout() const;
+
+ private:
+  std::shared_ptr<SyncClient> client_;
+
+  friend class Watcher;
+  friend class KeepAlive;
+};
+
+}  // namespace etcd
+
+#endif  // ETCD_CLIENT_HPP
