@@ -119,8 +119,11 @@ impl Default for ClientOptions {
     }
 }
 
-/// How long an endpoint that failed is tried only after the others.
-const DOWN_FOR: Duration = Duration::from_secs(2);
+/// First and longest pause between health probes of an endpoint that failed.
+const PROBE_MIN: Duration = Duration::from_millis(200);
+const PROBE_MAX: Duration = Duration::from_secs(5);
+/// How long a probe waits for an answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connection to an etcd cluster. Cheap to clone; clones share the connection.
 #[derive(Clone)]
@@ -147,18 +150,56 @@ struct Inner {
 struct Member {
     url: String,
     client: etcd_client::Client,
-    down_until: Mutex<Option<Instant>>,
+    /// Set when a call or stream failed on this endpoint; cleared by a success or by a health
+    /// probe that got an answer. A stopped (SIGSTOP) server still accepts connections, so
+    /// merely reconnecting proves nothing: only answers do.
+    health: Mutex<Health>,
     /// When this endpoint's client last authenticated (None: not yet).
     authenticated: tokio::sync::Mutex<Option<Instant>>,
 }
 
+#[derive(Default)]
+struct Health {
+    down: bool,
+    probing: bool,
+}
+
 impl Member {
-    fn is_down(&self, now: Instant) -> bool {
-        self.down_until.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|t| t > now)
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn set_down(&self, down: bool) {
-        *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) = down.then(|| Instant::now() + DOWN_FOR);
+    fn is_down(&self) -> bool {
+        self.health().down
+    }
+}
+
+/// Probes endpoint `i` until it answers, then puts it back in rotation.
+async fn probe(inner: std::sync::Weak<Inner>, i: usize) {
+    let mut pause = PROBE_MIN;
+    loop {
+        tokio::time::sleep(pause).await;
+        let Some(inner) = inner.upgrade() else { return };
+        let m = &inner.members[i];
+        if !m.is_down() {
+            m.health().probing = false;
+            return;
+        }
+        let mut kv = m.client.kv_client();
+        let opts = etcd_client::GetOptions::new().with_serializable().with_count_only();
+        let answered = match tokio::time::timeout(PROBE_TIMEOUT, kv.get(vec![0u8], Some(opts))).await {
+            Ok(Ok(_)) => true,
+            // Any error the server itself sends back (auth, permissions) proves it is alive.
+            Ok(Err(e)) => classify(&e) == Failure::Server,
+            Err(_) => false,
+        };
+        if answered {
+            let mut h = m.health();
+            h.down = false;
+            h.probing = false;
+            return;
+        }
+        pause = (pause * 2).min(PROBE_MAX);
     }
 }
 
@@ -196,6 +237,10 @@ pub(crate) fn classify(err: &etcd_client::Error) -> Failure {
             let connect = ["tcp connect error", "connection refused", "error trying to connect", "dns error", "connect timed out", "timed out connecting"];
             if s.code() == tonic::Code::Unavailable && connect.iter().any(|c| text.contains(c)) {
                 Failure::NotSent
+            } else if s.code() == tonic::Code::Unavailable {
+                // Also etcd's own "no leader", "request timed out", "leader changed": the member
+                // cannot serve now, another may.
+                Failure::Transport
             } else if text.starts_with("etcdserver:") || text.starts_with("mvcc:") || text.starts_with("lease") {
                 Failure::Server
             } else if matches!(s.code(), tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled | tonic::Code::Internal) {
@@ -243,7 +288,7 @@ impl Client {
                     // Without credentials in the options this does not touch the network; the
                     // user is logged in on first use (see `authenticate`).
                     let client = runtime::block_on(async move { etcd_client::Client::connect([u], Some(opts)).await }).ok()?;
-                    Some(Member { url, client, down_until: Mutex::new(None), authenticated: tokio::sync::Mutex::new(None) })
+                    Some(Member { url, client, health: Mutex::new(Health::default()), authenticated: tokio::sync::Mutex::new(None) })
                 })
                 .collect()
         };
@@ -387,9 +432,8 @@ impl Client {
             LoadBalancing::RoundRobin => self.inner.next.fetch_add(1, Ordering::Relaxed),
             LoadBalancing::PickFirst => self.inner.next.load(Ordering::Relaxed),
         } % n.max(1);
-        let now = Instant::now();
         let (mut up, down): (Vec<usize>, Vec<usize>) =
-            (0..n).map(|i| (start + i) % n).partition(|&i| !self.inner.members[i].is_down(now));
+            (0..n).map(|i| (start + i) % n).partition(|&i| !self.inner.members[i].is_down());
         up.extend(down);
         up
     }
@@ -417,7 +461,7 @@ impl Client {
             }
             match result {
                 Ok(v) => {
-                    m.set_down(false);
+                    self.mark(i, true);
                     if self.inner.policy == LoadBalancing::PickFirst {
                         self.inner.next.store(i, Ordering::Relaxed);
                     }
@@ -425,11 +469,11 @@ impl Client {
                 }
                 Err(e) => match classify(&e) {
                     Failure::NotSent => {
-                        m.set_down(true);
+                        self.mark(i, false);
                         last = Some(e);
                     }
                     Failure::Transport if idempotent => {
-                        m.set_down(true);
+                        self.mark(i, false);
                         last = Some(e);
                     }
                     _ => return Err(e),
@@ -457,8 +501,21 @@ impl Client {
 
     /// Records that endpoint `i` failed (or worked) for a stream.
     pub(crate) fn report(&self, i: usize, ok: bool) {
-        if let Some(m) = self.inner.members.get(i) {
-            m.set_down(!ok);
+        self.mark(i, ok);
+    }
+
+    /// Marks endpoint `i` up, or down (and starts probing it until it answers).
+    fn mark(&self, i: usize, ok: bool) {
+        let Some(m) = self.inner.members.get(i) else { return };
+        let mut h = m.health();
+        if ok {
+            h.down = false;
+            return;
+        }
+        h.down = true;
+        if !h.probing {
+            h.probing = true;
+            runtime::spawn(probe(Arc::downgrade(&self.inner), i));
         }
     }
 

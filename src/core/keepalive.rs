@@ -100,7 +100,6 @@ impl Shared {
 enum Refresh {
     Alive,
     Gone,
-    Failed(KeepAliveError),
     Unreachable,
 }
 
@@ -174,7 +173,6 @@ impl KeepAlive {
         let err = match outcome {
             Refresh::Alive | Refresh::Unreachable => return None,
             Refresh::Gone => KeepAliveError::expired(),
-            Refresh::Failed(e) => e,
         };
         if self.shared.store(&err) {
             self.cancel();
@@ -202,21 +200,14 @@ impl Drop for KeepAlive {
     }
 }
 
-/// Classifies a failed keep-alive call.
+/// Classifies a failed keep-alive call. Only the server saying the lease does not exist is
+/// final; anything else (no leader, timeouts, a member restarting, auth trouble that a new
+/// token fixes) is retried while the lease may still be alive.
 fn refresh_error(e: &etcd_client::Error) -> Refresh {
     match e {
         etcd_client::Error::LeaseKeepAliveError(m) if m.contains("not found") => Refresh::Gone,
-        _ => match classify(e) {
-            Failure::Server => {
-                let r = error_to_response(e);
-                if r.error_code == code::NOT_FOUND {
-                    Refresh::Gone
-                } else {
-                    Refresh::Failed(KeepAliveError::failed(r.error_code, &r.error_message))
-                }
-            }
-            _ => Refresh::Unreachable,
-        },
+        _ if classify(e) == Failure::Server && error_to_response(e).error_code == code::NOT_FOUND => Refresh::Gone,
+        _ => Refresh::Unreachable,
     }
 }
 
@@ -291,10 +282,6 @@ async fn run(s: Arc<Shared>) {
             Ok(Err(e)) => match refresh_error(&e) {
                 Refresh::Gone => {
                     report(&s, KeepAliveError::expired());
-                    return;
-                }
-                Refresh::Failed(err) => {
-                    report(&s, err);
                     return;
                 }
                 _ => s.client.report(i, false),

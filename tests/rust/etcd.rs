@@ -142,7 +142,7 @@ impl Cluster {
         }
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(r#"etcd "$@" >>"$ETCD_TEST_LOG" 2>&1 & echo $!; read _; kill -9 $! 2>/dev/null; wait"#)
+            .arg(r#"etcd "$@" >>"$ETCD_TEST_LOG" 2>&1 & echo $!; read cmd; kill -9 $! 2>/dev/null; wait; [ "$cmd" = keep ] || rm -rf "$ETCD_TEST_DATA""#)
             .arg("sh")
             .args(["--name", &m.name, "--data-dir"])
             .arg(&m.data_dir)
@@ -156,6 +156,7 @@ impl Cluster {
             .args(&tls_args)
             .args(&self.extra)
             .env("ETCD_TEST_LOG", &log)
+            .env("ETCD_TEST_DATA", &m.data_dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -213,10 +214,12 @@ impl Cluster {
         format!("{scheme}://127.0.0.1:{}", self.members[i].client_port)
     }
 
-    /// SIGKILLs member `i`.
+    /// SIGKILLs member `i` (its data stays, for [`Cluster::restart`]).
     pub fn kill(&mut self, i: usize) {
         if let Some(mut r) = self.members[i].child.take() {
-            drop(r.shell.stdin.take());
+            if let Some(mut stdin) = r.shell.stdin.take() {
+                let _ = std::io::Write::write_all(&mut stdin, b"keep\n");
+            }
             let _ = r.shell.wait();
         }
     }
@@ -246,7 +249,10 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         for i in 0..self.members.len() {
             self.freeze(i, false);
-            self.kill(i);
+            if let Some(mut r) = self.members[i].child.take() {
+                drop(r.shell.stdin.take());
+                let _ = r.shell.wait();
+            }
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }

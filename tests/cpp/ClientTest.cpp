@@ -1,0 +1,1265 @@
+// etcd::Client: every asynchronous operation against a real etcd, checking the response fields,
+// action names and error codes/messages of etcd-cpp-apiv3, plus what is specific to the
+// asynchronous facade (continuations, concurrency, copies, wrapping a SyncClient).
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "etcd/Client.hpp"
+#include "etcd/KeepAlive.hpp"
+#include "etcd/SyncClient.hpp"
+#include "etcd/v3/action_constants.hpp"
+
+#include "EtcdHarness.hpp"
+
+namespace {
+
+using etcdtest::wait_until;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const std::string kKeyNotFound = "etcd-cpp-apiv3: key not found";
+const std::string kCompareFailed = "etcd-cpp-apiv3: compare failed";
+const std::string kKeyExists = "etcd-cpp-apiv3: key already exists";
+const std::string kLeaseNotFound = "etcdserver: requested lease not found";
+const std::string kInvalidTarget = "the target uri is not valid";
+const std::string kFutureRevision = "etcdserver: mvcc: required revision is a future revision";
+const std::string kCompactedRevision = "etcdserver: mvcc: required revision has been compacted";
+const std::string kWatchCompacted = "required revision has been compacted";
+
+// A lease id that the server has never granted.
+const int64_t kUnknownLease = 0x5eadbeef1234;
+
+// Owns an etcd::Client and offers its operations under the same names, each waiting for the
+// task's result, so that the operation checks read like the SyncClient suite while every call
+// goes through the asynchronous API.
+class BlockingClient {
+ public:
+  template <class... A>
+  explicit BlockingClient(A&&... a) : client(std::forward<A>(a)...) {}
+
+  etcd::Client client;
+
+#define ETCD_TEST_BLOCKING(name)                                             \
+  template <class... A>                                                      \
+  auto name(A&&... a)->decltype(client.name(std::forward<A>(a)...).get()) { \
+    return client.name(std::forward<A>(a)...).get();                         \
+  }
+  ETCD_TEST_BLOCKING(head)
+  ETCD_TEST_BLOCKING(get)
+  ETCD_TEST_BLOCKING(set)
+  ETCD_TEST_BLOCKING(add)
+  ETCD_TEST_BLOCKING(put)
+  ETCD_TEST_BLOCKING(modify)
+  ETCD_TEST_BLOCKING(modify_if)
+  ETCD_TEST_BLOCKING(rm)
+  ETCD_TEST_BLOCKING(rm_if)
+  ETCD_TEST_BLOCKING(rmdir)
+  ETCD_TEST_BLOCKING(ls)
+  ETCD_TEST_BLOCKING(keys)
+  ETCD_TEST_BLOCKING(watch)
+  ETCD_TEST_BLOCKING(leasegrant)
+  ETCD_TEST_BLOCKING(leaserevoke)
+  ETCD_TEST_BLOCKING(leasetimetolive)
+  ETCD_TEST_BLOCKING(leases)
+  ETCD_TEST_BLOCKING(leasekeepalive)
+#undef ETCD_TEST_BLOCKING
+
+  template <class D>
+  void set_grpc_timeout(D const& d) {
+    client.set_grpc_timeout(d);
+  }
+  std::chrono::microseconds get_grpc_timeout() const { return client.get_grpc_timeout(); }
+  const std::string& current_auth_token() const { return client.current_auth_token(); }
+};
+
+class ClientTest : public ::testing::Test {
+ protected:
+  ClientTest()
+      : etcd_(etcdtest::shared_etcd()),
+        client_(etcd_.endpoint()),
+        async_(client_.client),
+        p_(etcdtest::test_prefix()) {}
+
+  // Puts `key`=`value` and returns the revision of that write.
+  int64_t put(const std::string& key, const std::string& value) {
+    etcd::Response r = client_.put(key, value);
+    EXPECT_TRUE(r.is_ok()) << r.error_message();
+    return r.index();
+  }
+
+  etcdtest::EtcdCluster& etcd_;
+  BlockingClient client_;
+  etcd::Client& async_;
+  const std::string p_;
+};
+
+void expect_empty_value(const etcd::Value& v) {
+  EXPECT_EQ("", v.key());
+  EXPECT_EQ("", v.as_string());
+  EXPECT_EQ(0, v.created_index());
+  EXPECT_EQ(0, v.modified_index());
+  EXPECT_EQ(0, v.version());
+  EXPECT_EQ(0, v.lease());
+}
+
+TEST_F(ClientTest, Head) {
+  etcd::Response r = client_.head();
+  ASSERT_TRUE(r.is_ok()) << r.error_code() << " " << r.error_message();
+  EXPECT_EQ(0, r.error_code());
+  EXPECT_EQ("", r.error_message());
+  EXPECT_EQ("get", r.action());
+  EXPECT_GT(r.index(), 0);
+  EXPECT_NE(0u, r.cluster_id());
+  EXPECT_NE(0u, r.member_id());
+  EXPECT_GE(r.raft_term(), 1u);
+
+  int64_t rev = put(p_ + "k", "v");
+  etcd::Response after = client_.head();
+  ASSERT_TRUE(after.is_ok());
+  EXPECT_GE(after.index(), rev);
+  EXPECT_EQ(r.cluster_id(), after.cluster_id());
+}
+
+TEST_F(ClientTest, GetExisting) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "value");
+  etcd::Response r = client_.get(key);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("get", r.action());
+  EXPECT_EQ("", r.error_message());
+  EXPECT_GE(r.index(), rev);
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_EQ("value", r.value().as_string());
+  EXPECT_FALSE(r.value().is_dir());
+  EXPECT_EQ(rev, r.value().created_index());
+  EXPECT_EQ(rev, r.value().modified_index());
+  EXPECT_EQ(1, r.value().version());
+  EXPECT_EQ(0, r.value().lease());
+  EXPECT_EQ(0, r.value().ttl());
+  EXPECT_TRUE(r.values().empty());
+  EXPECT_TRUE(r.keys().empty());
+  EXPECT_EQ(-1, r.compact_revision());
+  EXPECT_EQ(-1, r.watch_id());
+  EXPECT_FALSE(r.is_network_unavailable());
+  EXPECT_FALSE(r.is_grpc_timeout());
+
+  put(key, "value2");
+  etcd::Response r2 = client_.get(key);
+  ASSERT_TRUE(r2.is_ok());
+  EXPECT_EQ("value2", r2.value().as_string());
+  EXPECT_EQ(rev, r2.value().created_index());
+  EXPECT_GT(r2.value().modified_index(), rev);
+  EXPECT_EQ(2, r2.value().version());
+}
+
+TEST_F(ClientTest, GetMissing) {
+  etcd::Response r = client_.get(p_ + "missing");
+  EXPECT_FALSE(r.is_ok());
+  EXPECT_EQ(100, r.error_code());
+  EXPECT_EQ(etcd::ERROR_KEY_NOT_FOUND, r.error_code());
+  EXPECT_EQ(kKeyNotFound, r.error_message());
+  EXPECT_EQ("get", r.action());
+  EXPECT_GT(r.index(), 0);
+  expect_empty_value(r.value());
+  EXPECT_TRUE(r.values().empty());
+}
+
+TEST_F(ClientTest, GetAtRevision) {
+  const std::string key = p_ + "key";
+  int64_t r1 = put(key, "v1");
+  int64_t r2 = put(key, "v2");
+  etcd::Response a = client_.get(key, r1);
+  ASSERT_TRUE(a.is_ok()) << a.error_message();
+  EXPECT_EQ("get", a.action());
+  EXPECT_EQ("v1", a.value().as_string());
+  EXPECT_EQ(r1, a.value().modified_index());
+  etcd::Response b = client_.get(key, r2);
+  ASSERT_TRUE(b.is_ok());
+  EXPECT_EQ("v2", b.value().as_string());
+  // Before the key existed.
+  etcd::Response c = client_.get(key, r1 - 1);
+  EXPECT_EQ(100, c.error_code());
+  EXPECT_EQ(kKeyNotFound, c.error_message());
+}
+
+TEST_F(ClientTest, GetFutureRevision) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "v");
+  etcd::Response r = client_.get(key, rev + 1000);
+  EXPECT_EQ(11, r.error_code());
+  EXPECT_EQ(etcdv3::ERROR_GRPC_OUT_OF_RANGE, r.error_code());
+  EXPECT_EQ(kFutureRevision, r.error_message());
+}
+
+TEST_F(ClientTest, GetCompactedRevision) {
+  const std::string key = p_ + "key";
+  int64_t r1 = put(key, "v1");
+  put(key, "v2");
+  int64_t r3 = put(key, "v3");
+  ASSERT_TRUE(etcd_.compact(r3));
+  etcd::Response r = client_.get(key, r1);
+  EXPECT_EQ(11, r.error_code());
+  EXPECT_EQ(kCompactedRevision, r.error_message());
+  etcd::Response now = client_.get(key, r3);
+  ASSERT_TRUE(now.is_ok()) << now.error_message();
+  EXPECT_EQ("v3", now.value().as_string());
+}
+
+TEST_F(ClientTest, SetNewAndOverwrite) {
+  const std::string key = p_ + "key";
+  etcd::Response r1 = client_.set(key, "a");
+  ASSERT_TRUE(r1.is_ok()) << r1.error_message();
+  EXPECT_EQ("set", r1.action());
+  EXPECT_EQ("", r1.error_message());
+  EXPECT_GT(r1.index(), 0);
+  expect_empty_value(r1.prev_value());
+
+  etcd::Response r2 = client_.set(key, "b");
+  ASSERT_TRUE(r2.is_ok());
+  EXPECT_EQ("set", r2.action());
+  EXPECT_EQ(r1.index() + 1, r2.index());
+  EXPECT_EQ(key, r2.prev_value().key());
+  EXPECT_EQ("a", r2.prev_value().as_string());
+  EXPECT_EQ(r1.index(), r2.prev_value().modified_index());
+  EXPECT_EQ(1, r2.prev_value().version());
+
+  etcd::Response g = client_.get(key);
+  ASSERT_TRUE(g.is_ok());
+  EXPECT_EQ("b", g.value().as_string());
+  EXPECT_EQ(r2.index(), g.value().modified_index());
+}
+
+// etcd-cpp-apiv3 reports the previous pair only; value() of a set/put is an empty Value.
+TEST_F(ClientTest, SetValueIsEmpty) {
+  const std::string key = p_ + "key";
+  etcd::Response r = client_.set(key, "a");
+  ASSERT_TRUE(r.is_ok());
+  expect_empty_value(r.value());
+  etcd::Response r2 = client_.put(key, "b");
+  ASSERT_TRUE(r2.is_ok());
+  expect_empty_value(r2.value());
+}
+
+TEST_F(ClientTest, PutActsAsSet) {
+  const std::string key = p_ + "key";
+  etcd::Response r1 = client_.put(key, "x");
+  ASSERT_TRUE(r1.is_ok()) << r1.error_message();
+  EXPECT_EQ("set", r1.action());
+  EXPECT_EQ(std::string(etcdv3::PUT_ACTION), r1.action());
+  expect_empty_value(r1.prev_value());
+  etcd::Response r2 = client_.put(key, "y");
+  ASSERT_TRUE(r2.is_ok());
+  EXPECT_EQ("x", r2.prev_value().as_string());
+  EXPECT_EQ("y", client_.get(key).value().as_string());
+}
+
+TEST_F(ClientTest, SetAndPutWithLease) {
+  etcd::Response grant = client_.leasegrant(60);
+  ASSERT_TRUE(grant.is_ok()) << grant.error_message();
+  const int64_t lease = grant.value().lease();
+  ASSERT_NE(0, lease);
+
+  etcd::Response s = client_.set(p_ + "set", "v", lease);
+  ASSERT_TRUE(s.is_ok()) << s.error_message();
+  etcd::Response p = client_.put(p_ + "put", "v", lease);
+  ASSERT_TRUE(p.is_ok()) << p.error_message();
+  etcd::Response a = client_.add(p_ + "add", "v", lease);
+  ASSERT_TRUE(a.is_ok()) << a.error_message();
+  EXPECT_EQ(lease, a.value().lease());
+  client_.put(p_ + "mod", "v");
+  etcd::Response m = client_.modify(p_ + "mod", "w", lease);
+  ASSERT_TRUE(m.is_ok()) << m.error_message();
+  EXPECT_EQ(lease, m.value().lease());
+  etcd::Response mi = client_.modify_if(p_ + "mod", "x", "w", lease);
+  ASSERT_TRUE(mi.is_ok()) << mi.error_message();
+  EXPECT_EQ(lease, mi.value().lease());
+
+  for (const char* k : {"set", "put", "add", "mod"}) {
+    etcd::Response g = client_.get(p_ + k);
+    ASSERT_TRUE(g.is_ok()) << k;
+    EXPECT_EQ(lease, g.value().lease()) << k;
+  }
+
+  // Revoking the lease deletes every key attached to it.
+  etcd::Response rv = client_.leaserevoke(lease);
+  ASSERT_TRUE(rv.is_ok()) << rv.error_message();
+  for (const char* k : {"set", "put", "add", "mod"}) {
+    EXPECT_EQ(100, client_.get(p_ + k).error_code()) << k;
+  }
+}
+
+TEST_F(ClientTest, UnknownLeaseIsRejected) {
+  etcd::Response s = client_.set(p_ + "k", "v", kUnknownLease);
+  EXPECT_EQ(5, s.error_code());
+  EXPECT_EQ(etcdv3::ERROR_GRPC_NOT_FOUND, s.error_code());
+  EXPECT_EQ(kLeaseNotFound, s.error_message());
+  etcd::Response p = client_.put(p_ + "k", "v", kUnknownLease);
+  EXPECT_EQ(5, p.error_code());
+  EXPECT_EQ(kLeaseNotFound, p.error_message());
+  etcd::Response a = client_.add(p_ + "k", "v", kUnknownLease);
+  EXPECT_EQ(5, a.error_code());
+  EXPECT_EQ(kLeaseNotFound, a.error_message());
+  put(p_ + "existing", "v");
+  etcd::Response m = client_.modify(p_ + "existing", "w", kUnknownLease);
+  EXPECT_EQ(5, m.error_code());
+  EXPECT_EQ(kLeaseNotFound, m.error_message());
+  EXPECT_EQ(100, client_.get(p_ + "k").error_code());
+  EXPECT_EQ("v", client_.get(p_ + "existing").value().as_string());
+}
+
+TEST_F(ClientTest, AddNew) {
+  const std::string key = p_ + "key";
+  etcd::Response r = client_.add(key, "v");
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("create", r.action());
+  EXPECT_EQ("", r.error_message());
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_EQ("v", r.value().as_string());
+  EXPECT_EQ(1, r.value().version());
+  EXPECT_EQ(r.index(), r.value().created_index());
+  EXPECT_EQ(r.index(), r.value().modified_index());
+  expect_empty_value(r.prev_value());
+  EXPECT_EQ("v", client_.get(key).value().as_string());
+}
+
+TEST_F(ClientTest, AddExisting) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "old");
+  etcd::Response r = client_.add(key, "new");
+  EXPECT_EQ(105, r.error_code());
+  EXPECT_EQ(etcd::ERROR_KEY_ALREADY_EXISTS, r.error_code());
+  EXPECT_EQ(kKeyExists, r.error_message());
+  // value() holds the existing pair.
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_EQ("old", r.value().as_string());
+  EXPECT_EQ(rev, r.value().modified_index());
+  EXPECT_EQ("old", client_.get(key).value().as_string());
+}
+
+TEST_F(ClientTest, Modify) {
+  const std::string key = p_ + "key";
+  put(key, "a");
+  etcd::Response r = client_.modify(key, "b");
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("update", r.action());
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_EQ("b", r.value().as_string());
+  EXPECT_EQ(2, r.value().version());
+  EXPECT_EQ(r.index(), r.value().modified_index());
+  EXPECT_EQ(key, r.prev_value().key());
+  EXPECT_EQ("a", r.prev_value().as_string());
+  EXPECT_EQ(1, r.prev_value().version());
+  EXPECT_EQ("b", client_.get(key).value().as_string());
+}
+
+TEST_F(ClientTest, ModifyMissing) {
+  etcd::Response r = client_.modify(p_ + "missing", "b");
+  EXPECT_EQ(100, r.error_code());
+  EXPECT_EQ(kKeyNotFound, r.error_message());
+  EXPECT_EQ("", r.action());
+  EXPECT_EQ(0, r.index());
+  EXPECT_EQ(100, client_.get(p_ + "missing").error_code());
+}
+
+TEST_F(ClientTest, ModifyIfValue) {
+  const std::string key = p_ + "key";
+  put(key, "a");
+  etcd::Response ok = client_.modify_if(key, "b", "a");
+  ASSERT_TRUE(ok.is_ok()) << ok.error_message();
+  EXPECT_EQ("compareAndSwap", ok.action());
+  EXPECT_EQ(key, ok.value().key());
+  EXPECT_EQ("b", ok.value().as_string());
+  EXPECT_EQ(ok.index(), ok.value().modified_index());
+  expect_empty_value(ok.prev_value());
+
+  etcd::Response bad = client_.modify_if(key, "c", "a");
+  EXPECT_EQ(101, bad.error_code());
+  EXPECT_EQ(etcd::ERROR_COMPARE_FAILED, bad.error_code());
+  EXPECT_EQ(kCompareFailed, bad.error_message());
+  EXPECT_EQ(key, bad.value().key());
+  EXPECT_EQ("b", bad.value().as_string());
+  EXPECT_EQ("b", client_.get(key).value().as_string());
+
+  etcd::Response missing = client_.modify_if(p_ + "missing", "x", "y");
+  EXPECT_EQ(101, missing.error_code());
+  EXPECT_EQ(kCompareFailed, missing.error_message());
+  EXPECT_EQ("", missing.value().key());
+  EXPECT_EQ(100, client_.get(p_ + "missing").error_code());
+}
+
+TEST_F(ClientTest, ModifyIfIndex) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "a");
+  etcd::Response ok = client_.modify_if(key, "b", rev);
+  ASSERT_TRUE(ok.is_ok()) << ok.error_message();
+  EXPECT_EQ("compareAndSwap", ok.action());
+  EXPECT_EQ("b", ok.value().as_string());
+  EXPECT_GT(ok.value().modified_index(), rev);
+
+  etcd::Response bad = client_.modify_if(key, "c", rev);
+  EXPECT_EQ(101, bad.error_code());
+  EXPECT_EQ(kCompareFailed, bad.error_message());
+  EXPECT_EQ("b", bad.value().as_string());
+  EXPECT_EQ(ok.value().modified_index(), bad.value().modified_index());
+  EXPECT_EQ("b", client_.get(key).value().as_string());
+}
+
+TEST_F(ClientTest, Rm) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "v");
+  etcd::Response r = client_.rm(key);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("delete", r.action());
+  EXPECT_GT(r.index(), rev);
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_EQ("v", r.value().as_string());
+  EXPECT_EQ(rev, r.value().modified_index());
+  EXPECT_EQ(key, r.prev_value().key());
+  EXPECT_EQ("v", r.prev_value().as_string());
+  ASSERT_EQ(1u, r.values().size());
+  EXPECT_EQ("v", r.values()[0].as_string());
+  ASSERT_EQ(1u, r.keys().size());
+  EXPECT_EQ(key, r.keys()[0]);
+  EXPECT_EQ(100, client_.get(key).error_code());
+}
+
+TEST_F(ClientTest, RmMissing) {
+  etcd::Response r = client_.rm(p_ + "missing");
+  EXPECT_EQ(100, r.error_code());
+  EXPECT_EQ(kKeyNotFound, r.error_message());
+  EXPECT_GT(r.index(), 0);
+}
+
+TEST_F(ClientTest, RmIfValue) {
+  const std::string key = p_ + "key";
+  put(key, "v");
+  etcd::Response bad = client_.rm_if(key, "other");
+  EXPECT_EQ(101, bad.error_code());
+  EXPECT_EQ(kCompareFailed, bad.error_message());
+  EXPECT_EQ("v", bad.value().as_string());
+  EXPECT_TRUE(client_.get(key).is_ok());
+
+  etcd::Response ok = client_.rm_if(key, "v");
+  ASSERT_TRUE(ok.is_ok()) << ok.error_message();
+  EXPECT_EQ("compareAndDelete", ok.action());
+  EXPECT_EQ(key, ok.value().key());
+  EXPECT_EQ("v", ok.value().as_string());
+  EXPECT_EQ("v", ok.prev_value().as_string());
+  EXPECT_EQ(100, client_.get(key).error_code());
+
+  etcd::Response missing = client_.rm_if(key, "v");
+  EXPECT_EQ(101, missing.error_code());
+  EXPECT_EQ(kCompareFailed, missing.error_message());
+}
+
+TEST_F(ClientTest, RmIfIndex) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "v");
+  etcd::Response bad = client_.rm_if(key, rev - 1);
+  EXPECT_EQ(101, bad.error_code());
+  EXPECT_EQ(kCompareFailed, bad.error_message());
+  EXPECT_EQ("v", bad.value().as_string());
+
+  etcd::Response ok = client_.rm_if(key, rev);
+  ASSERT_TRUE(ok.is_ok()) << ok.error_message();
+  EXPECT_EQ("compareAndDelete", ok.action());
+  EXPECT_EQ("v", ok.value().as_string());
+  EXPECT_EQ("v", ok.prev_value().as_string());
+  EXPECT_EQ(100, client_.get(key).error_code());
+
+  // A missing key has mod revision 0: comparing against 0 succeeds and deletes nothing.
+  etcd::Response zero = client_.rm_if(p_ + "missing", int64_t(0));
+  EXPECT_TRUE(zero.is_ok()) << zero.error_code() << " " << zero.error_message();
+  EXPECT_EQ(0, zero.error_code());
+  etcd::Response nonzero = client_.rm_if(p_ + "missing", int64_t(5));
+  EXPECT_EQ(101, nonzero.error_code());
+}
+
+TEST_F(ClientTest, RmdirExactKeyOnly) {
+  put(p_ + "dir", "self");
+  put(p_ + "dir/a", "a");
+  etcd::Response r = client_.rmdir(p_ + "dir");
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("delete", r.action());
+  ASSERT_EQ(1u, r.values().size());
+  EXPECT_EQ(p_ + "dir", r.keys()[0]);
+  EXPECT_EQ("self", r.value().as_string());
+  EXPECT_EQ(100, client_.get(p_ + "dir").error_code());
+  EXPECT_TRUE(client_.get(p_ + "dir/a").is_ok());
+
+  etcd::Response again = client_.rmdir(p_ + "dir", false);
+  EXPECT_EQ(100, again.error_code());
+  EXPECT_EQ(kKeyNotFound, again.error_message());
+}
+
+TEST_F(ClientTest, RmdirRecursive) {
+  const std::string dir = p_ + "dir/";
+  put(dir + "b", "2");
+  put(dir + "a", "1");
+  put(dir + "c/d", "3");
+  put(p_ + "dir-sibling", "x");
+  etcd::Response r = client_.rmdir(dir, true);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("delete", r.action());
+  ASSERT_EQ(3u, r.values().size());
+  ASSERT_EQ(3u, r.keys().size());
+  EXPECT_EQ(dir + "a", r.keys()[0]);
+  EXPECT_EQ(dir + "b", r.keys()[1]);
+  EXPECT_EQ(dir + "c/d", r.keys()[2]);
+  EXPECT_EQ(dir + "b", r.key(1));
+  EXPECT_EQ("1", r.values()[0].as_string());
+  EXPECT_EQ("2", r.value(1).as_string());
+  EXPECT_EQ("3", r.values()[2].as_string());
+  EXPECT_EQ(dir + "a", r.value().key());
+  EXPECT_EQ("1", r.value().as_string());
+  EXPECT_TRUE(client_.ls(dir).values().empty());
+  EXPECT_TRUE(client_.get(p_ + "dir-sibling").is_ok());
+
+  etcd::Response again = client_.rmdir(dir, true);
+  EXPECT_EQ(100, again.error_code());
+  EXPECT_EQ(kKeyNotFound, again.error_message());
+}
+
+TEST_F(ClientTest, RmdirRange) {
+  for (const char* k : {"a", "b", "c", "d", "e", "f"}) {
+    put(p_ + k, k);
+  }
+  const std::string end_d = p_ + "d";
+  // const char* range end (must not bind to the bool overload).
+  etcd::Response r = client_.rmdir(p_ + "b", end_d.c_str());
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("delete", r.action());
+  ASSERT_EQ(2u, r.keys().size());
+  EXPECT_EQ(p_ + "b", r.keys()[0]);
+  EXPECT_EQ(p_ + "c", r.keys()[1]);
+  EXPECT_EQ("b", r.value().as_string());
+
+  // std::string range end.
+  etcd::Response r2 = client_.rmdir(p_ + "d", std::string(p_ + "f"));
+  ASSERT_TRUE(r2.is_ok()) << r2.error_message();
+  ASSERT_EQ(2u, r2.keys().size());
+  EXPECT_EQ(p_ + "d", r2.keys()[0]);
+  EXPECT_EQ(p_ + "e", r2.keys()[1]);
+
+  etcd::Response left = client_.ls(p_);
+  ASSERT_EQ(2u, left.keys().size());
+  EXPECT_EQ(p_ + "a", left.keys()[0]);
+  EXPECT_EQ(p_ + "f", left.keys()[1]);
+
+  etcd::Response none = client_.rmdir(p_ + "b", std::string(p_ + "d"));
+  EXPECT_EQ(100, none.error_code());
+  EXPECT_EQ(kKeyNotFound, none.error_message());
+}
+
+TEST_F(ClientTest, LsPrefix) {
+  const std::string dir = p_ + "dir/";
+  int64_t ra = put(dir + "a", "1");
+  int64_t rb = put(dir + "b", "2");
+  put(dir + "c", "3");
+  put(p_ + "dir-sibling", "x");
+
+  etcd::Response r = client_.ls(dir);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("get", r.action());
+  ASSERT_EQ(3u, r.values().size());
+  ASSERT_EQ(3u, r.keys().size());
+  EXPECT_EQ(dir + "a", r.keys()[0]);
+  EXPECT_EQ(dir + "b", r.keys()[1]);
+  EXPECT_EQ(dir + "c", r.keys()[2]);
+  EXPECT_EQ(dir + "c", r.key(2));
+  EXPECT_EQ("1", r.values()[0].as_string());
+  EXPECT_EQ("2", r.values()[1].as_string());
+  EXPECT_EQ("3", r.value(2).as_string());
+  EXPECT_EQ(dir + "b", r.values()[1].key());
+  EXPECT_EQ(ra, r.values()[0].modified_index());
+  EXPECT_EQ(dir + "a", r.value().key());
+  EXPECT_EQ("1", r.value().as_string());
+
+  etcd::Response limited = client_.ls(dir, size_t(2));
+  ASSERT_TRUE(limited.is_ok());
+  ASSERT_EQ(2u, limited.keys().size());
+  EXPECT_EQ(dir + "a", limited.keys()[0]);
+  EXPECT_EQ(dir + "b", limited.keys()[1]);
+
+  etcd::Response unlimited = client_.ls(dir, size_t(0));
+  EXPECT_EQ(3u, unlimited.keys().size());
+
+  etcd::Response past = client_.ls(dir, size_t(0), rb);
+  ASSERT_TRUE(past.is_ok()) << past.error_message();
+  ASSERT_EQ(2u, past.keys().size());
+  EXPECT_EQ(dir + "b", past.keys()[1]);
+
+  etcd::Response past_limited = client_.ls(dir, size_t(1), rb);
+  ASSERT_EQ(1u, past_limited.keys().size());
+  EXPECT_EQ(dir + "a", past_limited.keys()[0]);
+
+  // Raw byte prefix: "<p>dir" also matches "<p>dir-sibling".
+  etcd::Response raw = client_.ls(p_ + "dir");
+  EXPECT_EQ(4u, raw.keys().size());
+}
+
+TEST_F(ClientTest, LsMissingPrefixIsOkAndEmpty) {
+  etcd::Response r = client_.ls(p_ + "nothing/");
+  EXPECT_TRUE(r.is_ok()) << r.error_code() << " " << r.error_message();
+  EXPECT_EQ(0, r.error_code());
+  EXPECT_EQ("get", r.action());
+  EXPECT_TRUE(r.values().empty());
+  EXPECT_TRUE(r.keys().empty());
+  etcd::Response k = client_.keys(p_ + "nothing/");
+  EXPECT_TRUE(k.is_ok());
+  EXPECT_TRUE(k.keys().empty());
+}
+
+TEST_F(ClientTest, LsRange) {
+  put(p_ + "a", "1");
+  int64_t rb = put(p_ + "b", "2");
+  put(p_ + "c", "3");
+  put(p_ + "d", "4");
+
+  etcd::Response r = client_.ls(p_ + "a", p_ + "c");
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("get", r.action());
+  ASSERT_EQ(2u, r.keys().size());
+  EXPECT_EQ(p_ + "a", r.keys()[0]);
+  EXPECT_EQ(p_ + "b", r.keys()[1]);
+  EXPECT_EQ("2", r.values()[1].as_string());
+
+  etcd::Response limited = client_.ls(p_ + "a", p_ + "d", size_t(1));
+  ASSERT_EQ(1u, limited.keys().size());
+  EXPECT_EQ(p_ + "a", limited.keys()[0]);
+
+  etcd::Response past = client_.ls(p_ + "a", p_ + "z", size_t(0), rb);
+  ASSERT_TRUE(past.is_ok()) << past.error_message();
+  ASSERT_EQ(2u, past.keys().size());
+  EXPECT_EQ(p_ + "b", past.keys()[1]);
+
+  etcd::Response empty = client_.ls(p_ + "x", p_ + "y");
+  EXPECT_TRUE(empty.is_ok());
+  EXPECT_TRUE(empty.keys().empty());
+}
+
+TEST_F(ClientTest, KeysOnly) {
+  const std::string dir = p_ + "dir/";
+  int64_t ra = put(dir + "a", "1");
+  int64_t rb = put(dir + "b", "2");
+  put(dir + "c", "3");
+
+  etcd::Response r = client_.keys(dir);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("get", r.action());
+  ASSERT_EQ(3u, r.keys().size());
+  ASSERT_EQ(3u, r.values().size());
+  EXPECT_EQ(dir + "a", r.keys()[0]);
+  EXPECT_EQ(dir + "c", r.keys()[2]);
+  for (size_t i = 0; i < r.values().size(); ++i) {
+    EXPECT_EQ(r.keys()[i], r.values()[i].key());
+    EXPECT_EQ("", r.values()[i].as_string());
+    EXPECT_GT(r.values()[i].modified_index(), 0);
+  }
+  EXPECT_EQ(ra, r.values()[0].created_index());
+
+  EXPECT_EQ(2u, client_.keys(dir, size_t(2)).keys().size());
+  etcd::Response past = client_.keys(dir, size_t(0), rb);
+  ASSERT_EQ(2u, past.keys().size());
+  EXPECT_EQ(dir + "b", past.keys()[1]);
+
+  etcd::Response range = client_.keys(dir + "b", dir + "d");
+  ASSERT_EQ(2u, range.keys().size());
+  EXPECT_EQ(dir + "b", range.keys()[0]);
+  EXPECT_EQ("", range.values()[0].as_string());
+  EXPECT_EQ(1u, client_.keys(dir + "a", dir + "d", size_t(1)).keys().size());
+  etcd::Response range_past = client_.keys(dir + "a", dir + "d", size_t(0), rb);
+  EXPECT_EQ(2u, range_past.keys().size());
+}
+
+TEST_F(ClientTest, LeaseGrant) {
+  etcd::Response r = client_.leasegrant(30);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("leasegrant", r.action());
+  EXPECT_EQ("", r.error_message());
+  EXPECT_NE(0, r.value().lease());
+  EXPECT_EQ(30, r.value().ttl());
+  EXPECT_GT(r.index(), 0);
+  client_.leaserevoke(r.value().lease());
+}
+
+TEST_F(ClientTest, LeaseRevoke) {
+  const int64_t lease = client_.leasegrant(30).value().lease();
+  ASSERT_NE(0, lease);
+  etcd::Response r = client_.leaserevoke(lease);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("leaserevoke", r.action());
+  etcd::Response again = client_.leaserevoke(lease);
+  EXPECT_EQ(5, again.error_code());
+  EXPECT_EQ(kLeaseNotFound, again.error_message());
+  etcd::Response unknown = client_.leaserevoke(kUnknownLease);
+  EXPECT_EQ(5, unknown.error_code());
+  EXPECT_EQ(kLeaseNotFound, unknown.error_message());
+}
+
+TEST_F(ClientTest, LeaseTimeToLive) {
+  const int64_t lease = client_.leasegrant(30).value().lease();
+  ASSERT_NE(0, lease);
+  etcd::Response r = client_.leasetimetolive(lease);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("leasetimetolive", r.action());
+  EXPECT_EQ(lease, r.value().lease());
+  EXPECT_GE(r.value().ttl(), 25);
+  EXPECT_LE(r.value().ttl(), 30);
+
+  ASSERT_TRUE(client_.leaserevoke(lease).is_ok());
+  etcd::Response revoked = client_.leasetimetolive(lease);
+  EXPECT_TRUE(revoked.is_ok()) << revoked.error_message();
+  EXPECT_EQ(-1, revoked.value().ttl());
+
+  etcd::Response unknown = client_.leasetimetolive(kUnknownLease);
+  EXPECT_TRUE(unknown.is_ok()) << unknown.error_message();
+  EXPECT_EQ(-1, unknown.value().ttl());
+}
+
+TEST_F(ClientTest, Leases) {
+  const int64_t a = client_.leasegrant(30).value().lease();
+  const int64_t b = client_.leasegrant(30).value().lease();
+  etcd::Response r = client_.leases();
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("leaseleases", r.action());
+  std::set<int64_t> ids(r.leases().begin(), r.leases().end());
+  EXPECT_TRUE(ids.count(a));
+  EXPECT_TRUE(ids.count(b));
+  client_.leaserevoke(a);
+  etcd::Response after = client_.leases();
+  std::set<int64_t> ids2(after.leases().begin(), after.leases().end());
+  EXPECT_FALSE(ids2.count(a));
+  EXPECT_TRUE(ids2.count(b));
+  client_.leaserevoke(b);
+}
+
+TEST_F(ClientTest, LeaseKeepAlive) {
+  std::shared_ptr<etcd::KeepAlive> ka = client_.leasekeepalive(5);
+  ASSERT_NE(nullptr, ka);
+  EXPECT_NE(0, ka->Lease());
+  etcd::Response ttl = client_.leasetimetolive(ka->Lease());
+  ASSERT_TRUE(ttl.is_ok());
+  EXPECT_GT(ttl.value().ttl(), 0);
+  EXPECT_NO_THROW(ka->Check());
+  ASSERT_TRUE(client_.put(p_ + "k", "v", ka->Lease()).is_ok());
+  ka->Cancel();
+}
+
+TEST_F(ClientTest, WatchFromIndexCreate) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "v1");
+  etcd::Response r = client_.watch(key, rev);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("create", r.action());
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_EQ("v1", r.value().as_string());
+  EXPECT_EQ(rev, r.value().modified_index());
+  EXPECT_EQ("", r.prev_value().key());
+  EXPECT_GE(r.index(), rev);
+  ASSERT_FALSE(r.events().empty());
+  EXPECT_EQ(etcd::Event::EventType::PUT, r.events()[0].event_type());
+  EXPECT_TRUE(r.events()[0].has_kv());
+  EXPECT_FALSE(r.events()[0].has_prev_kv());
+  EXPECT_EQ("v1", r.events()[0].kv().as_string());
+}
+
+TEST_F(ClientTest, WatchFromIndexSet) {
+  const std::string key = p_ + "key";
+  put(key, "v1");
+  int64_t rev = put(key, "v2");
+  etcd::Response r = client_.watch(key, rev);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("set", r.action());
+  EXPECT_EQ("v2", r.value().as_string());
+  EXPECT_EQ("v1", r.prev_value().as_string());
+  ASSERT_FALSE(r.events().empty());
+  EXPECT_TRUE(r.events()[0].has_prev_kv());
+  EXPECT_EQ("v1", r.events()[0].prev_kv().as_string());
+}
+
+TEST_F(ClientTest, WatchFromIndexDelete) {
+  const std::string key = p_ + "key";
+  put(key, "v1");
+  etcd::Response del = client_.rm(key);
+  ASSERT_TRUE(del.is_ok());
+  etcd::Response r = client_.watch(key, del.index());
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("delete", r.action());
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_EQ("", r.value().as_string());
+  EXPECT_EQ(del.index(), r.value().modified_index());
+  EXPECT_EQ("v1", r.prev_value().as_string());
+  ASSERT_FALSE(r.events().empty());
+  EXPECT_EQ(etcd::Event::EventType::DELETE_, r.events()[0].event_type());
+  EXPECT_TRUE(r.events()[0].has_prev_kv());
+  EXPECT_EQ("v1", r.events()[0].prev_kv().as_string());
+}
+
+TEST_F(ClientTest, WatchFromIndexReturnsPastEventsInOrder) {
+  const std::string key = p_ + "key";
+  int64_t r1 = put(key, "v1");
+  int64_t r2 = put(key, "v2");
+  int64_t r3 = put(key, "v3");
+  etcd::Response r = client_.watch(key, r1);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  ASSERT_GE(r.events().size(), 1u);
+  EXPECT_EQ("v1", r.value().as_string());
+  const std::vector<int64_t> revs = {r1, r2, r3};
+  for (size_t i = 0; i < r.events().size() && i < 3; ++i) {
+    EXPECT_EQ(revs[i], r.events()[i].kv().modified_index());
+  }
+}
+
+TEST_F(ClientTest, WatchFromNow) {
+  const std::string key = p_ + "key";
+  BlockingClient writer(etcd_.endpoint());
+  int n = 0;
+  etcdtest::Repeater putter([&] { writer.put(key, "v" + std::to_string(n++)); });
+  etcd::Response r = client_.watch(key);
+  putter.stop();
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_TRUE(r.action() == "create" || r.action() == "set") << r.action();
+  EXPECT_EQ("v", r.value().as_string().substr(0, 1));
+  EXPECT_FALSE(r.events().empty());
+}
+
+TEST_F(ClientTest, WatchRecursive) {
+  const std::string dir = p_ + "dir/";
+  {
+    BlockingClient writer(etcd_.endpoint());
+    int n = 0;
+    etcdtest::Repeater putter([&] { writer.put(dir + "x" + std::to_string(n++), "v"); });
+    etcd::Response r = client_.watch(dir, true);
+    putter.stop();
+    ASSERT_TRUE(r.is_ok()) << r.error_message();
+    EXPECT_EQ(dir, r.value().key().substr(0, dir.size()));
+  }
+  put(p_ + "dir-outside", "o");
+  int64_t rev = put(dir + "y", "w");
+  etcd::Response from = client_.watch(p_ + "dir/", rev - 1, true);
+  ASSERT_TRUE(from.is_ok()) << from.error_message();
+  EXPECT_EQ(dir + "y", from.value().key());
+  EXPECT_EQ("w", from.value().as_string());
+}
+
+TEST_F(ClientTest, WatchRange) {
+  int64_t rz = put(p_ + "z", "outside");
+  put(p_ + "b", "inside");
+  etcd::Response r = client_.watch(p_ + "a", std::string(p_ + "c"), rz);
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ(p_ + "b", r.value().key());
+  EXPECT_EQ("inside", r.value().as_string());
+
+  BlockingClient writer(etcd_.endpoint());
+  const std::string end = p_ + "c";
+  etcdtest::Repeater putter([&] {
+    writer.put(p_ + "d", "outside");
+    writer.put(p_ + "a", "inside");
+  });
+  etcd::Response now = client_.watch(p_ + "a", end.c_str());
+  putter.stop();
+  ASSERT_TRUE(now.is_ok()) << now.error_message();
+  EXPECT_EQ(p_ + "a", now.value().key());
+  for (const etcd::Event& e : now.events()) {
+    EXPECT_EQ(p_ + "a", e.kv().key());
+  }
+
+  etcdtest::Repeater putter2([&] { writer.put(p_ + "b", "again"); });
+  etcd::Response now2 = client_.watch(p_ + "a", std::string(end));
+  putter2.stop();
+  ASSERT_TRUE(now2.is_ok()) << now2.error_message();
+  EXPECT_EQ(p_ + "b", now2.value().key());
+}
+
+TEST_F(ClientTest, WatchFutureRevisionReturnsAtOnce) {
+  const std::string key = p_ + "key";
+  int64_t rev = put(key, "v");
+  etcd::Response r = client_.watch(key, rev + 1000);
+  EXPECT_TRUE(r.is_ok()) << r.error_code() << " " << r.error_message();
+  EXPECT_TRUE(r.events().empty());
+}
+
+TEST_F(ClientTest, WatchCompactedRevision) {
+  const std::string key = p_ + "key";
+  int64_t r1 = put(key, "v1");
+  put(key, "v2");
+  int64_t r3 = put(key, "v3");
+  ASSERT_TRUE(etcd_.compact(r3));
+  etcd::Response r = client_.watch(key, r1);
+  EXPECT_EQ(11, r.error_code());
+  EXPECT_EQ(kWatchCompacted, r.error_message());
+  EXPECT_EQ(r3, r.compact_revision());
+}
+
+TEST_F(ClientTest, BinaryKeysAndValues) {
+  const std::string key = p_ + std::string("bin\0ary\xff", 8);
+  const std::string value("va\0l\0ue\xfe", 8);
+  etcd::Response s = client_.set(key, value);
+  ASSERT_TRUE(s.is_ok()) << s.error_message();
+  etcd::Response g = client_.get(key);
+  ASSERT_TRUE(g.is_ok()) << g.error_message();
+  EXPECT_EQ(key, g.value().key());
+  EXPECT_EQ(key.size(), g.value().key().size());
+  EXPECT_EQ(value, g.value().as_string());
+  EXPECT_EQ(8u, g.value().as_string().size());
+
+  // A key that differs only after the NUL is a different key.
+  const std::string other = p_ + std::string("bin\0other", 9);
+  ASSERT_TRUE(client_.set(other, "o").is_ok());
+  EXPECT_EQ(value, client_.get(key).value().as_string());
+
+  etcd::Response l = client_.ls(p_);
+  ASSERT_EQ(2u, l.keys().size());
+  EXPECT_EQ(key, l.keys()[0]);
+  EXPECT_EQ(value, l.values()[0].as_string());
+  EXPECT_EQ(other, l.keys()[1]);
+
+  etcd::Response w = client_.watch(key, s.index());
+  ASSERT_TRUE(w.is_ok());
+  EXPECT_EQ(key, w.value().key());
+  EXPECT_EQ(value, w.value().as_string());
+
+  const std::string value2("\0\0", 2);
+  etcd::Response cas = client_.modify_if(key, value2, value);
+  ASSERT_TRUE(cas.is_ok()) << cas.error_message();
+  EXPECT_EQ(value2, client_.get(key).value().as_string());
+
+  etcd::Response rm = client_.rm(key);
+  ASSERT_TRUE(rm.is_ok());
+  EXPECT_EQ(value2, rm.prev_value().as_string());
+  EXPECT_EQ(100, client_.get(key).error_code());
+  EXPECT_TRUE(client_.get(other).is_ok());
+}
+
+// A const char* argument stops at its first NUL (std::string construction), as with the original.
+TEST_F(ClientTest, ConstCharValueStopsAtNul) {
+  const std::string key = p_ + "key";
+  ASSERT_TRUE(client_.set(key, "abc\0def").is_ok());
+  EXPECT_EQ("abc", client_.get(key).value().as_string());
+}
+
+TEST_F(ClientTest, EndpointFormats) {
+  const std::string hp = etcd_.host_port(0);
+  const int dead = etcdtest::detail::unused_port();
+  const std::string dead_hp = "127.0.0.1:" + std::to_string(dead);
+  const std::vector<std::string> forms = {
+      "http://" + hp,
+      hp,
+      "http://" + hp + ",http://" + hp,
+      "http://" + hp + ";" + hp,
+      hp + ";http://" + hp + "," + hp,
+      "http://" + hp + ";",
+      "http://" + hp + ",",
+      "http://" + dead_hp + ",http://" + hp,
+      dead_hp + ";" + hp,
+  };
+  for (const std::string& ep : forms) {
+    BlockingClient c(ep);
+    const std::string key = p_ + "k";
+    for (int i = 0; i < 5; ++i) {
+      etcd::Response h = c.head();
+      EXPECT_TRUE(h.is_ok()) << ep << ": " << h.error_code() << " " << h.error_message();
+      etcd::Response s = c.put(key, ep);
+      EXPECT_TRUE(s.is_ok()) << ep << ": " << s.error_code() << " " << s.error_message();
+      etcd::Response g = c.get(key);
+      EXPECT_TRUE(g.is_ok()) << ep << ": " << g.error_code() << " " << g.error_message();
+      EXPECT_EQ(ep, g.value().as_string()) << ep;
+    }
+  }
+}
+
+// The scheme does not select TLS; the constructor does.
+TEST_F(ClientTest, EndpointSchemeIsIgnored) {
+  BlockingClient c("https://" + etcd_.host_port(0));
+  etcd::Response h = c.head();
+  EXPECT_TRUE(h.is_ok()) << h.error_code() << " " << h.error_message();
+}
+
+TEST(ClientEndpoints, Ipv6Literal) {
+  std::unique_ptr<etcdtest::EtcdCluster> etcd;
+  try {
+    etcd.reset(new etcdtest::EtcdCluster(1, true));
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "etcd cannot listen on [::1]: " << e.what();
+  }
+  const std::string port = std::to_string(etcd->member(0).client_port_v6);
+  for (const std::string& ep : {"http://[::1]:" + port, "[::1]:" + port, "::1:" + port}) {
+    BlockingClient c(ep);
+    etcd::Response h = c.head();
+    EXPECT_TRUE(h.is_ok()) << ep << ": " << h.error_code() << " " << h.error_message();
+    etcd::Response s = c.put("/ipv6", ep);
+    EXPECT_TRUE(s.is_ok()) << ep << ": " << s.error_message();
+    etcd::Response g = c.get("/ipv6");
+    EXPECT_EQ(ep, g.value().as_string()) << ep;
+  }
+}
+
+TEST(ClientEndpoints, NothingResolvesGivesInvalidTarget) {
+  const std::vector<std::string> bad = {"not-an-endpoint", "http://127.0.0.1", "127.0.0.1", ""};
+  for (const std::string& ep : bad) {
+    BlockingClient c(ep);
+    std::vector<etcd::Response> rs;
+    rs.push_back(c.head());
+    rs.push_back(c.get("/k"));
+    rs.push_back(c.get("/k", int64_t(1)));
+    rs.push_back(c.set("/k", "v"));
+    rs.push_back(c.put("/k", "v"));
+    rs.push_back(c.add("/k", "v"));
+    rs.push_back(c.modify("/k", "v"));
+    rs.push_back(c.modify_if("/k", "v", "w"));
+    rs.push_back(c.modify_if("/k", "v", int64_t(3)));
+    rs.push_back(c.rm("/k"));
+    rs.push_back(c.rm_if("/k", "v"));
+    rs.push_back(c.rm_if("/k", int64_t(3)));
+    rs.push_back(c.rmdir("/k", true));
+    rs.push_back(c.ls("/k"));
+    rs.push_back(c.keys("/k"));
+    rs.push_back(c.leasegrant(10));
+    rs.push_back(c.leaserevoke(1));
+    rs.push_back(c.leasetimetolive(1));
+    rs.push_back(c.leases());
+    for (size_t i = 0; i < rs.size(); ++i) {
+      EXPECT_EQ(13, rs[i].error_code()) << "endpoint '" << ep << "' call #" << i;
+      EXPECT_EQ(kInvalidTarget, rs[i].error_message()) << "endpoint '" << ep << "' call #" << i;
+    }
+    // Still the same on a later call.
+    EXPECT_EQ(13, c.head().error_code());
+  }
+}
+
+TEST_F(ClientTest, LoadBalancerArgumentAccepted) {
+  for (const char* lb : {"round_robin", "pick_first", "unknown_policy"}) {
+    BlockingClient c(etcd_.endpoint(), lb);
+    etcd::Response r = c.put(p_ + lb, lb);
+    EXPECT_TRUE(r.is_ok()) << lb << ": " << r.error_message();
+    EXPECT_EQ(lb, c.get(p_ + lb).value().as_string());
+  }
+}
+
+TEST_F(ClientTest, AuthTokenEmptyWithoutAuth) { EXPECT_EQ("", client_.current_auth_token()); }
+
+TEST_F(ClientTest, GrpcTimeoutSetting) {
+  EXPECT_EQ(std::chrono::microseconds(0), client_.get_grpc_timeout());
+  client_.set_grpc_timeout(std::chrono::seconds(5));
+  EXPECT_EQ(std::chrono::microseconds(5000000), client_.get_grpc_timeout());
+  client_.set_grpc_timeout(std::chrono::microseconds(1500));
+  EXPECT_EQ(std::chrono::microseconds(1000), client_.get_grpc_timeout());
+  client_.set_grpc_timeout(std::chrono::microseconds(500));
+  EXPECT_EQ(std::chrono::microseconds(0), client_.get_grpc_timeout());
+  client_.set_grpc_timeout(std::chrono::milliseconds(2000));
+  EXPECT_EQ(std::chrono::microseconds(2000000), client_.get_grpc_timeout());
+  EXPECT_TRUE(client_.head().is_ok());
+}
+
+TEST(ClientTimeout, FrozenServerGivesGrpcTimeout) {
+  etcdtest::EtcdCluster etcd(1);
+  BlockingClient c(etcd.endpoint());
+  ASSERT_TRUE(c.put("/k", "v").is_ok());
+  c.set_grpc_timeout(std::chrono::milliseconds(300));
+  etcd.pause(0);
+  etcd::Response r;
+  long long ms = etcdtest::elapsed_ms([&] { r = c.get("/k"); });
+  EXPECT_EQ(4, r.error_code());
+  EXPECT_TRUE(r.is_grpc_timeout());
+  EXPECT_EQ("gRPC timeout", r.error_message());
+  EXPECT_GE(ms, 250);
+  EXPECT_LT(ms, 3000);
+  etcd.resume(0);
+  ASSERT_TRUE(etcd.wait_healthy(0));
+  EXPECT_TRUE(wait_until([&] { return c.get("/k").is_ok(); }, seconds(20)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Asynchronous facade.
+// ---------------------------------------------------------------------------------------------
+
+TEST_F(ClientTest, TaskGetWaitIsDone) {
+  pplx::task<etcd::Response> t = async_.put(p_ + "k", "v");
+  EXPECT_EQ(pplx::completed, t.wait());
+  EXPECT_TRUE(t.is_done());
+  etcd::Response r = t.get();
+  EXPECT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ("set", r.action());
+  // get() may be called again on a completed task.
+  EXPECT_EQ(r.index(), t.get().index());
+}
+
+TEST_F(ClientTest, ThenTakingResponse) {
+  put(p_ + "k", "v");
+  pplx::task<std::string> t =
+      async_.get(p_ + "k").then([](etcd::Response r) { return r.value().as_string(); });
+  EXPECT_EQ("v", t.get());
+
+  pplx::task<void> v = async_.get(p_ + "missing").then([](etcd::Response r) {
+    EXPECT_EQ(100, r.error_code());
+    EXPECT_EQ(kKeyNotFound, r.error_message());
+  });
+  v.get();
+}
+
+TEST_F(ClientTest, ThenTakingTask) {
+  put(p_ + "k", "v");
+  pplx::task<int> t = async_.get(p_ + "missing").then(
+      [](pplx::task<etcd::Response> done) { return done.get().error_code(); });
+  EXPECT_EQ(100, t.get());
+  pplx::task<std::string> s = async_.get(p_ + "k").then(
+      [](pplx::task<etcd::Response> done) { return done.get().value().as_string(); });
+  EXPECT_EQ("v", s.get());
+}
+
+TEST_F(ClientTest, ThenChainsAndUnwraps) {
+  etcd::Client& c = async_;
+  const std::string key = p_ + "k";
+  pplx::task<etcd::Response> chained =
+      c.put(key, "first")
+          .then([&c, key](etcd::Response r) {
+            EXPECT_TRUE(r.is_ok());
+            return c.modify(key, "second");
+          })
+          .then([&c, key](etcd::Response r) {
+            EXPECT_EQ("update", r.action());
+            EXPECT_EQ("first", r.prev_value().as_string());
+            return c.get(key);
+          });
+  etcd::Response last = chained.get();
+  ASSERT_TRUE(last.is_ok());
+  EXPECT_EQ("second", last.value().as_string());
+}
+
+TEST_F(ClientTest, ContinuationOnCompletedTask) {
+  pplx::task<etcd::Response> t = async_.put(p_ + "k", "v");
+  t.wait();
+  std::atomic<bool> ran{false};
+  t.then([&ran](etcd::Response r) {
+     EXPECT_TRUE(r.is_ok());
+     ran = true;
+   }).wait();
+  EXPECT_TRUE(ran.load());
+}
+
+TEST_F(ClientTest, ExceptionInContinuationReachesTask) {
+  pplx::task<int> t = async_.head().then([](etcd::Response) -> int {
+    throw std::runtime_error("boom");
+  });
+  EXPECT_THROW(t.get(), std::runtime_error);
+}
+
+TEST_F(ClientTest, ManyConcurrentCalls) {
+  std::vector<pplx::task<etcd::Response>> puts;
+  for (int i = 0; i < 200; ++i) {
+    puts.push_back(async_.put(p_ + "k" + std::to_string(i), std::to_string(i)));
+  }
+  std::set<int64_t> revisions;
+  for (auto& t : puts) {
+    etcd::Response r = t.get();
+    EXPECT_TRUE(r.is_ok()) << r.error_message();
+    revisions.insert(r.index());
+  }
+  EXPECT_EQ(200u, revisions.size());
+  std::vector<pplx::task<etcd::Response>> gets;
+  for (int i = 0; i < 200; ++i) {
+    gets.push_back(async_.get(p_ + "k" + std::to_string(i)));
+  }
+  std::vector<etcd::Response> all = pplx::when_all(gets.begin(), gets.end()).get();
+  ASSERT_EQ(200u, all.size());
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(std::to_string(i), all[i].value().as_string());
+  }
+  EXPECT_EQ(200u, client_.ls(p_).keys().size());
+}
+
+TEST_F(ClientTest, AsyncWatchFromNow) {
+  const std::string key = p_ + "key";
+  pplx::task<etcd::Response> w = async_.watch(key);
+  etcd::SyncClient writer(etcd_.endpoint());
+  int n = 0;
+  bool done = wait_until(
+      [&] {
+        if (w.is_done()) {
+          return true;
+        }
+        writer.put(key, "v" + std::to_string(n++));
+        return false;
+      },
+      seconds(30), milliseconds(20));
+  ASSERT_TRUE(done);
+  etcd::Response r = w.get();
+  ASSERT_TRUE(r.is_ok()) << r.error_message();
+  EXPECT_EQ(key, r.value().key());
+  EXPECT_TRUE(r.action() == "create" || r.action() == "set") << r.action();
+}
+
+TEST_F(ClientTest, LeaseKeepAliveTask) {
+  pplx::task<std::shared_ptr<etcd::KeepAlive>> t = async_.leasekeepalive(5);
+  std::shared_ptr<etcd::KeepAlive> ka = t.get();
+  ASSERT_NE(nullptr, ka);
+  EXPECT_NE(0, ka->Lease());
+  etcd::Response ttl = client_.leasetimetolive(ka->Lease());
+  EXPECT_GT(ttl.value().ttl(), 0);
+}
+
+TEST_F(ClientTest, CopySharesTheConnection) {
+  std::unique_ptr<etcd::Client> original(new etcd::Client(etcd_.endpoint()));
+  ASSERT_TRUE(original->put(p_ + "k", "v").get().is_ok());
+  etcd::Client copy(*original);
+  EXPECT_EQ("v", copy.get(p_ + "k").get().value().as_string());
+  pplx::task<etcd::Response> pending = original->get(p_ + "k");
+  original.reset();  // the copy stays usable after the original is gone
+  EXPECT_EQ("v", pending.get().value().as_string());
+  EXPECT_EQ("v", copy.get(p_ + "k").get().value().as_string());
+  ASSERT_TRUE(copy.put(p_ + "k", "w").get().is_ok());
+
+  etcd::Client assigned("not-an-endpoint");
+  EXPECT_EQ(13, assigned.head().get().error_code());
+  assigned = copy;
+  EXPECT_EQ("w", assigned.get(p_ + "k").get().value().as_string());
+  {
+    etcd::Client temp(copy);
+    EXPECT_TRUE(temp.head().get().is_ok());
+  }
+  EXPECT_TRUE(copy.head().get().is_ok());
+  EXPECT_TRUE(assigned.head().get().is_ok());
+}
+
+TEST_F(ClientTest, WrapsSyncClientWithoutOwningIt) {
+  etcd::SyncClient sync(etcd_.endpoint());
+  {
+    etcd::Client wrapper(&sync);
+    ASSERT_TRUE(wrapper.put(p_ + "k", "v").get().is_ok());
+    EXPECT_EQ(&sync, wrapper.sync_client());
+  }
+  EXPECT_EQ("v", sync.get(p_ + "k").value().as_string());
+  {
+    std::unique_ptr<etcd::Client> with(etcd::Client::WithClient(&sync));
+    ASSERT_NE(nullptr, with);
+    EXPECT_EQ("v", with->get(p_ + "k").get().value().as_string());
+  }
+  EXPECT_TRUE(sync.head().is_ok());
+}
+
+TEST_F(ClientTest, SyncClientAccessor) {
+  etcd::SyncClient* sync = async_.sync_client();
+  ASSERT_NE(nullptr, sync);
+  ASSERT_TRUE(sync->put(p_ + "k", "v").is_ok());
+  EXPECT_EQ("v", async_.get(p_ + "k").get().value().as_string());
+}
+
+TEST_F(ClientTest, WithUrl) {
+  std::unique_ptr<etcd::Client> a(etcd::Client::WithUrl(etcd_.endpoint()));
+  ASSERT_NE(nullptr, a);
+  EXPECT_TRUE(a->head().get().is_ok());
+  std::unique_ptr<etcd::Client> b(etcd::Client::WithUrl(etcd_.endpoint(), "round_robin"));
+  ASSERT_NE(nullptr, b);
+  EXPECT_TRUE(b->head().get().is_ok());
+}
+
+}  // namespace
