@@ -46,13 +46,16 @@ fn watcher_delivers_in_order_with_prev_values() {
         call(&c, Request::Put { key: b(&format!("{p}probe")), value: b("x"), lease: 0 });
         event_count(&seen) > 0
     }));
-    seen.lock().unwrap().clear();
     for i in 0..200 {
         call(&c, Request::Put { key: b(&format!("{p}k")), value: b(&i.to_string()), lease: 0 });
     }
     call(&c, Request::Rm { key: b(&format!("{p}k")) });
-    assert!(wait_until(Duration::from_secs(10), || event_count(&seen) >= 201));
-    let events: Vec<_> = seen.lock().unwrap().iter().flat_map(|r| r.events.clone()).collect();
+    let key = b(&format!("{p}k"));
+    let of_key = |seen: &Mutex<Vec<Response>>| -> Vec<etcd_cpp_rs::core::Event> {
+        seen.lock().unwrap().iter().flat_map(|r| r.events.clone()).filter(|e| e.kv.as_ref().is_some_and(|kv| kv.key == key)).collect()
+    };
+    assert!(wait_until(Duration::from_secs(10), || of_key(&seen).len() >= 201));
+    let events = of_key(&seen);
     let values: Vec<Vec<u8>> = events[..200].iter().map(|e| e.kv.clone().unwrap().value).collect();
     assert_eq!(values, (0..200).map(|i| b(&i.to_string())).collect::<Vec<_>>());
     let del = &events[200];
