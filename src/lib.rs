@@ -8,3 +8,6 @@ pub mod core;
 
 #[cfg(feature = "cxx")]
 mod cxx;
+
+#[cfg(feature = "capi")]
+pub mod capi;

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make ninja-build pkg-config protobuf-compiler
   etcd-server etcd-client libgtest-dev
-  python3 python3-pytest iproute2 util-linux
+  python3 python3-pytest iproute2 util-linux openssl
 )
 min_rust="1.88"
 

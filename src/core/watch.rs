@@ -195,6 +195,13 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Ends the watcher after the callbacks already queued have run, so that `wait()` returns
+    /// only once the final response was delivered.
+    fn finish_after_callbacks(self: &Arc<Self>) {
+        let s = self.clone();
+        self.strand.post(Box::new(move || s.finish(false)));
+    }
+
     fn deliver(self: &Arc<Self>, resp: Response) {
         let s = self.clone();
         self.strand.post(Box::new(move || {
@@ -322,7 +329,7 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision
             Ok((i, c)) => (i, watch_client(&client, &c).watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await),
             Err(StreamError::Unusable(code, msg)) => {
                 shared.deliver(Response::error(code, msg));
-                shared.finish(false);
+                shared.finish_after_callbacks();
                 return;
             }
             Err(StreamError::Connect(i, e)) => (i, Err(e)),
@@ -339,7 +346,7 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision
                             Step::Deliver(resp, last) => {
                                 shared.deliver(resp);
                                 if last {
-                                    shared.finish(false);
+                                    shared.finish_after_callbacks();
                                     return;
                                 }
                             }
@@ -355,7 +362,7 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision
             Err(e) => {
                 if classify(&e) == Failure::Server {
                     shared.deliver(error_to_response(&e));
-                    shared.finish(false);
+                    shared.finish_after_callbacks();
                     return;
                 }
                 client.report(i, false);

@@ -1,0 +1,190 @@
+"""ctypes declarations of the C API (include/etcd/etcd.h) and loading of the shared library.
+
+The library is looked up, in order, at:
+
+1. ``$ETCD_CPP_RS_LIBRARY`` if set (a path to ``libetcd-cpp-rs.so`` or ``libetcd_cpp_rs.so``);
+2. ``libetcd-cpp-rs.so`` inside this package (where ``pip install`` puts it);
+3. the cargo build of a source checkout (``target/release/libetcd_cpp_rs.so``), for running
+   from the repository without installing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_int32, c_int64, c_size_t,
+                    c_uint32, c_uint64, c_void_p)
+from pathlib import Path
+from typing import List
+
+LIBRARY_ENV = "ETCD_CPP_RS_LIBRARY"
+BUNDLED_NAME = "libetcd-cpp-rs.so"
+
+# etcd_status
+STATUS_OK = 0
+STATUS_NULL_ARGUMENT = 1
+STATUS_INVALID_ARGUMENT = 2
+STATUS_PANIC = 3
+STATUS_LEASE_EXPIRED = 4
+STATUS_KEEPALIVE_FAILED = 5
+
+# etcd_event_type
+EVENT_PUT = 0
+EVENT_DELETE = 1
+EVENT_INVALID = 2
+
+
+class Bytes(Structure):
+    """etcd_bytes: a borrowed (pointer, length) byte string."""
+
+    _fields_ = [("data", c_void_p), ("len", c_size_t)]
+
+    def get(self) -> bytes:
+        return ctypes.string_at(self.data, self.len) if self.len else b""
+
+
+class ClientOptions(Structure):
+    """etcd_client_options."""
+
+    _fields_ = [
+        ("user", c_char_p),
+        ("password", c_char_p),
+        ("auth_token_ttl", c_int64),
+        ("use_tls", c_bool),
+        ("ca_file", c_char_p),
+        ("cert_file", c_char_p),
+        ("key_file", c_char_p),
+        ("target_name_override", c_char_p),
+        ("load_balancer", c_char_p),
+        ("request_timeout_ms", c_int64),
+        ("connect_timeout_ms", c_int64),
+    ]
+
+
+# Opaque handles are plain void pointers on this side.
+Handle = c_void_p
+
+WATCH_CALLBACK = CFUNCTYPE(None, c_void_p, c_void_p)
+KEEPALIVE_ERROR_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
+FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
+
+_OUT = POINTER(c_void_p)
+# A (pointer, length) byte string argument.
+_B = (c_char_p, c_size_t)
+
+# name: (restype, argtypes)
+_SIGNATURES = {
+    "etcd_status_str": (c_char_p, [c_uint32]),
+    "etcd_version": (c_char_p, []),
+    "etcd_client_connect": (c_uint32, [c_char_p, POINTER(ClientOptions), _OUT]),
+    "etcd_client_free": (None, [Handle]),
+    "etcd_client_head": (c_uint32, [Handle, _OUT]),
+    "etcd_client_get": (c_uint32, [Handle, *_B, c_int64, _OUT]),
+    "etcd_client_put": (c_uint32, [Handle, *_B, *_B, c_int64, _OUT]),
+    "etcd_client_add": (c_uint32, [Handle, *_B, *_B, c_int64, _OUT]),
+    "etcd_client_modify": (c_uint32, [Handle, *_B, *_B, c_int64, _OUT]),
+    "etcd_client_modify_if_value": (c_uint32, [Handle, *_B, *_B, *_B, c_int64, _OUT]),
+    "etcd_client_modify_if_index": (c_uint32, [Handle, *_B, *_B, c_int64, c_int64, _OUT]),
+    "etcd_client_rm": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_client_rm_if_value": (c_uint32, [Handle, *_B, *_B, _OUT]),
+    "etcd_client_rm_if_index": (c_uint32, [Handle, *_B, c_int64, _OUT]),
+    "etcd_client_rmdir": (c_uint32, [Handle, *_B, c_bool, _OUT]),
+    "etcd_client_rmdir_range": (c_uint32, [Handle, *_B, *_B, _OUT]),
+    "etcd_client_ls": (c_uint32, [Handle, *_B, c_int64, c_int64, _OUT]),
+    "etcd_client_ls_range": (c_uint32, [Handle, *_B, *_B, c_int64, c_int64, _OUT]),
+    "etcd_client_keys": (c_uint32, [Handle, *_B, c_int64, c_int64, _OUT]),
+    "etcd_client_keys_range": (c_uint32, [Handle, *_B, *_B, c_int64, c_int64, _OUT]),
+    "etcd_client_lease_grant": (c_uint32, [Handle, c_int64, _OUT]),
+    "etcd_client_lease_revoke": (c_uint32, [Handle, c_int64, _OUT]),
+    "etcd_client_lease_time_to_live": (c_uint32, [Handle, c_int64, _OUT]),
+    "etcd_client_lease_list": (c_uint32, [Handle, _OUT]),
+    "etcd_response_free": (None, [Handle]),
+    "etcd_response_clone": (c_uint32, [Handle, _OUT]),
+    "etcd_response_is_ok": (c_bool, [Handle]),
+    "etcd_response_error_code": (c_int32, [Handle]),
+    "etcd_response_error_message": (c_char_p, [Handle]),
+    "etcd_response_action": (c_char_p, [Handle]),
+    "etcd_response_index": (c_int64, [Handle]),
+    "etcd_response_value": (Handle, [Handle]),
+    "etcd_response_prev_value": (Handle, [Handle]),
+    "etcd_response_value_count": (c_size_t, [Handle]),
+    "etcd_response_value_at": (Handle, [Handle, c_size_t]),
+    "etcd_response_key_at": (Bytes, [Handle, c_size_t]),
+    "etcd_response_event_count": (c_size_t, [Handle]),
+    "etcd_response_event_at": (Handle, [Handle, c_size_t]),
+    "etcd_response_compact_revision": (c_int64, [Handle]),
+    "etcd_response_watch_id": (c_int64, [Handle]),
+    "etcd_response_lease_count": (c_size_t, [Handle]),
+    "etcd_response_lease_at": (c_int64, [Handle, c_size_t]),
+    "etcd_response_cluster_id": (c_uint64, [Handle]),
+    "etcd_response_member_id": (c_uint64, [Handle]),
+    "etcd_response_raft_term": (c_uint64, [Handle]),
+    "etcd_response_duration_us": (c_int64, [Handle]),
+    "etcd_value_key": (Bytes, [Handle]),
+    "etcd_value_value": (Bytes, [Handle]),
+    "etcd_value_created_index": (c_int64, [Handle]),
+    "etcd_value_modified_index": (c_int64, [Handle]),
+    "etcd_value_version": (c_int64, [Handle]),
+    "etcd_value_lease": (c_int64, [Handle]),
+    "etcd_value_ttl": (c_int64, [Handle]),
+    "etcd_event_get_type": (c_uint32, [Handle]),
+    "etcd_event_kv": (Handle, [Handle]),
+    "etcd_event_prev_kv": (Handle, [Handle]),
+    "etcd_watcher_new": (
+        c_uint32,
+        [Handle, *_B, c_bool, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT]),
+    "etcd_watcher_new_range": (
+        c_uint32,
+        [Handle, *_B, *_B, c_int64, WATCH_CALLBACK, c_void_p,
+         FREE_CALLBACK, _OUT]),
+    "etcd_watcher_cancel": (c_uint32, [Handle]),
+    "etcd_watcher_wait": (c_uint32, [Handle, POINTER(c_bool)]),
+    "etcd_watcher_ended": (c_bool, [Handle]),
+    "etcd_watcher_free": (None, [Handle]),
+    "etcd_keepalive_new": (
+        c_uint32,
+        [Handle, c_int64, c_int64, KEEPALIVE_ERROR_CALLBACK, c_void_p, FREE_CALLBACK, _OUT]),
+    "etcd_keepalive_lease": (c_int64, [Handle]),
+    "etcd_keepalive_check": (c_uint32, [Handle]),
+    "etcd_keepalive_error_message": (c_char_p, [Handle]),
+    "etcd_keepalive_cancel": (c_uint32, [Handle]),
+    "etcd_keepalive_free": (None, [Handle]),
+}
+
+
+def candidates() -> List[Path]:
+    """Where the shared library is looked for, in order."""
+    found = []
+    env = os.environ.get(LIBRARY_ENV)
+    if env:
+        found.append(Path(env))
+    here = Path(__file__).resolve().parent
+    found.append(here / BUNDLED_NAME)
+    checkout = here.parent.parent
+    if (checkout / "Cargo.toml").is_file():
+        target = Path(os.environ.get("CARGO_TARGET_DIR") or checkout / "target")
+        found.append(target / "release" / "libetcd_cpp_rs.so")
+    return found
+
+
+def load() -> "tuple[ctypes.CDLL, str]":
+    """Loads the library and declares every function's signature; returns it and its path."""
+    tried = candidates()
+    for path in tried:
+        if path.is_file():
+            lib = ctypes.CDLL(str(path))
+            break
+    else:
+        raise ImportError(
+            "etcd_cpp_rs: the C library was not found (looked for "
+            + ", ".join(str(p) for p in tried)
+            + "). Install the package with 'pip install python/' from the etcd-cpp-rs sources, "
+            f"or set {LIBRARY_ENV} to the path of libetcd-cpp-rs.so.")
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib, str(path)
+
+
+lib, library_path = load()

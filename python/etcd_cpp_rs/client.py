@@ -1,0 +1,774 @@
+"""The Python API: :class:`Client`, :class:`Watcher`, :class:`KeepAlive` and the result types.
+
+Everything here calls the C API of the library's Rust core through ctypes (see ``_native``);
+the behaviour (fail-over between endpoints, watch resumption, lease refreshing, error codes and
+messages) is the core's, the same as the C and C++ APIs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import enum
+import itertools
+import queue
+import sys
+import threading
+import traceback
+import weakref
+from ctypes import byref, c_void_p
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+
+from . import _native
+from ._native import lib
+
+#: Keys and values: ``bytes`` (any bytes), or ``str`` (encoded as UTF-8).
+BytesLike = Union[str, bytes, bytearray, memoryview]
+
+# Error codes of :attr:`Response.error_code` (the same numbers as etcd-cpp-apiv3's
+# ``etcdv3::ERROR_*``): gRPC status codes, and the library's own codes from 100 up.
+ERROR_GRPC_CANCELLED = 1
+ERROR_GRPC_UNKNOWN = 2
+ERROR_GRPC_INVALID_ARGUMENT = 3
+ERROR_GRPC_DEADLINE_EXCEEDED = 4
+ERROR_GRPC_NOT_FOUND = 5
+ERROR_GRPC_OUT_OF_RANGE = 11
+ERROR_GRPC_INTERNAL = 13
+ERROR_GRPC_UNAVAILABLE = 14
+ERROR_KEY_NOT_FOUND = 100
+ERROR_COMPARE_FAILED = 101
+ERROR_KEY_ALREADY_EXISTS = 105
+ERROR_ACTION_CANCELLED = 106
+
+
+# ------------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------------
+
+
+class EtcdError(Exception):
+    """A call the library could not carry out.
+
+    Failures reported by etcd or the network (key not found, compare failed, unavailable...) are
+    not exceptions: they come back in :attr:`Response.error_code` and
+    :attr:`Response.error_message`, as with etcd-cpp-apiv3.
+
+    ``status`` is the C API's ``etcd_status`` number when the error comes from one; ``response``
+    the failed response when there is one.
+    """
+
+    def __init__(self, message: str, status: Optional[int] = None,
+                 response: Optional["Response"] = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.response = response
+
+
+class InvalidArgumentError(EtcdError, ValueError):
+    """An argument was refused (e.g. endpoints without any usable ``host:port``)."""
+
+
+class KeepAliveError(EtcdError, RuntimeError):
+    """Refreshing a lease failed (etcd-cpp-apiv3 throws ``std::runtime_error``)."""
+
+
+class LeaseExpiredError(KeepAliveError):
+    """The kept-alive lease expired or was revoked (``std::out_of_range`` in C++)."""
+
+
+class WatchError(EtcdError):
+    """etcd ended a watch (e.g. its start revision was compacted); ``response`` says why."""
+
+
+_STATUS_ERRORS = {
+    _native.STATUS_INVALID_ARGUMENT: InvalidArgumentError,
+    _native.STATUS_LEASE_EXPIRED: LeaseExpiredError,
+    _native.STATUS_KEEPALIVE_FAILED: KeepAliveError,
+}
+
+
+def _status_text(status: int) -> str:
+    return lib.etcd_status_str(status).decode()
+
+
+def _check(status: int, what: str) -> None:
+    if status != _native.STATUS_OK:
+        cls = _STATUS_ERRORS.get(status, EtcdError)
+        raise cls(f"{what}: {_status_text(status)}", status)
+
+
+def _bytes(data: BytesLike, name: str) -> bytes:
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"{name} must be str or bytes, not {type(data).__name__}")
+
+
+def _report_callback_error(where: str) -> None:
+    """Prints an exception raised by user code on a library thread (it cannot propagate)."""
+    print(f"etcd_cpp_rs: exception in {where}:", file=sys.stderr)
+    traceback.print_exc()
+
+
+# ------------------------------------------------------------------------------------------------
+# Results
+# ------------------------------------------------------------------------------------------------
+
+
+class EventType(enum.IntEnum):
+    """Kind of a watch event (``etcd::Event::EventType``)."""
+
+    PUT = _native.EVENT_PUT
+    DELETE = _native.EVENT_DELETE
+    INVALID = _native.EVENT_INVALID
+
+
+@dataclass(frozen=True)
+class Value:
+    """A key-value pair (``etcd::Value``). Keys and values are bytes."""
+
+    key: bytes = b""
+    value: bytes = b""
+    created_index: int = 0
+    modified_index: int = 0
+    version: int = 0
+    lease: int = 0
+    #: For lease operations the TTL in seconds; 0 for plain keys, -1 for keys in watch events.
+    ttl: int = 0
+
+    def as_string(self) -> str:
+        """The value decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.value.decode("utf-8", "replace")
+
+    @property
+    def key_string(self) -> str:
+        """The key decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.key.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A watch event (``etcd::Event``): the key-value after it, and before it if etcd had one."""
+
+    event_type: EventType
+    kv: Optional[Value]
+    prev_kv: Optional[Value]
+
+    @property
+    def has_kv(self) -> bool:
+        return self.kv is not None
+
+    @property
+    def has_prev_kv(self) -> bool:
+        return self.prev_kv is not None
+
+
+@dataclass(frozen=True)
+class Response:
+    """The outcome of one operation or one batch of watch events (``etcd::Response``).
+
+    Failures are data: ``error_code`` is 0 on success, else a gRPC status code (1-16) or one of
+    the library's codes (100 key not found, 101 compare failed, 105 key already exists, 106
+    action cancelled), with ``error_message`` the same text etcd-cpp-apiv3 gives.
+    """
+
+    error_code: int = 0
+    error_message: str = ""
+    action: str = ""
+    #: The store revision the response was produced at.
+    index: int = 0
+    value: Value = field(default_factory=Value)
+    prev_value: Value = field(default_factory=Value)
+    values: List[Value] = field(default_factory=list)
+    events: List[Event] = field(default_factory=list)
+    compact_revision: int = -1
+    watch_id: int = -1
+    leases: List[int] = field(default_factory=list)
+    cluster_id: int = 0
+    member_id: int = 0
+    raft_term: int = 0
+    duration_us: int = 0
+
+    @property
+    def is_ok(self) -> bool:
+        """True when ``error_code`` is 0."""
+        return self.error_code == 0
+
+    @property
+    def is_network_unavailable(self) -> bool:
+        return self.error_code == ERROR_GRPC_UNAVAILABLE
+
+    @property
+    def is_grpc_timeout(self) -> bool:
+        return self.error_code == ERROR_GRPC_DEADLINE_EXCEEDED
+
+    @property
+    def keys(self) -> List[bytes]:
+        """The keys of :attr:`values`, in the same order."""
+        return [v.key for v in self.values]
+
+
+def _value(ptr: Optional[int]) -> Value:
+    return Value(
+        key=lib.etcd_value_key(ptr).get(),
+        value=lib.etcd_value_value(ptr).get(),
+        created_index=lib.etcd_value_created_index(ptr),
+        modified_index=lib.etcd_value_modified_index(ptr),
+        version=lib.etcd_value_version(ptr),
+        lease=lib.etcd_value_lease(ptr),
+        ttl=lib.etcd_value_ttl(ptr),
+    )
+
+
+def _event(ptr: int) -> Event:
+    kv = lib.etcd_event_kv(ptr)
+    prev = lib.etcd_event_prev_kv(ptr)
+    return Event(
+        event_type=EventType(lib.etcd_event_get_type(ptr)),
+        kv=_value(kv) if kv else None,
+        prev_kv=_value(prev) if prev else None,
+    )
+
+
+def _response(ptr: int) -> Response:
+    """Copies a C response into Python objects (the C response stays the caller's)."""
+    return Response(
+        error_code=lib.etcd_response_error_code(ptr),
+        error_message=lib.etcd_response_error_message(ptr).decode("utf-8", "replace"),
+        action=lib.etcd_response_action(ptr).decode("utf-8", "replace"),
+        index=lib.etcd_response_index(ptr),
+        value=_value(lib.etcd_response_value(ptr)),
+        prev_value=_value(lib.etcd_response_prev_value(ptr)),
+        values=[_value(lib.etcd_response_value_at(ptr, i))
+                for i in range(lib.etcd_response_value_count(ptr))],
+        events=[_event(lib.etcd_response_event_at(ptr, i))
+                for i in range(lib.etcd_response_event_count(ptr))],
+        compact_revision=lib.etcd_response_compact_revision(ptr),
+        watch_id=lib.etcd_response_watch_id(ptr),
+        leases=[lib.etcd_response_lease_at(ptr, i)
+                for i in range(lib.etcd_response_lease_count(ptr))],
+        cluster_id=lib.etcd_response_cluster_id(ptr),
+        member_id=lib.etcd_response_member_id(ptr),
+        raft_term=lib.etcd_response_raft_term(ptr),
+        duration_us=lib.etcd_response_duration_us(ptr),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Callbacks: one ctypes function object per callback kind, alive as long as the module. Each
+# watcher / keep-alive registers its Python state under a token passed as the C userdata; the
+# C finalizer (run once the library no longer calls back) removes it.
+# ------------------------------------------------------------------------------------------------
+
+_registry: Dict[int, Any] = {}
+_registry_lock = threading.Lock()
+_tokens = itertools.count(1)
+
+
+def _register(state: Any) -> int:
+    with _registry_lock:
+        token = next(_tokens)
+        _registry[token] = state
+    return token
+
+
+def _lookup(token: Optional[int]) -> Any:
+    with _registry_lock:
+        return _registry.get(token or 0)
+
+
+@_native.FREE_CALLBACK
+def _release(token: Optional[int]) -> None:
+    with _registry_lock:
+        _registry.pop(token or 0, None)
+
+
+@_native.WATCH_CALLBACK
+def _on_watch(token: Optional[int], response: int) -> None:
+    state = _lookup(token)
+    if state is not None:
+        state.deliver(_response(response))
+
+
+@_native.KEEPALIVE_ERROR_CALLBACK
+def _on_keepalive_error(token: Optional[int], status: int, message: bytes) -> None:
+    state = _lookup(token)
+    if state is not None:
+        cls = _STATUS_ERRORS.get(status, KeepAliveError)
+        state.deliver(cls(message.decode("utf-8", "replace"), status))
+
+
+# NULL function pointers, for optional callbacks.
+_NO_ERROR_CALLBACK = _native.KEEPALIVE_ERROR_CALLBACK()
+_NO_FREE = _native.FREE_CALLBACK()
+
+# Objects that own a C handle; closed at interpreter exit so that no callback runs during
+# interpreter teardown.
+_live: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for obj in list(_live):
+        obj.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# Client
+# ------------------------------------------------------------------------------------------------
+
+
+class Client:
+    """A connection to an etcd cluster (``etcd::Client``, with blocking calls).
+
+    ``endpoints`` is a string of ``http://host:port`` items separated by ``,`` or ``;``, or a
+    sequence of them. The connection is made lazily: an unreachable cluster shows up as error 14
+    in the responses. Every operation returns a :class:`Response`; keys and values may be
+    ``str`` (UTF-8) or ``bytes``. A client may be used from several threads at once.
+
+    ``timeout`` (seconds) bounds each request (``set_grpc_timeout``); ``load_balancer`` is
+    ``"round_robin"`` or ``"pick_first"``. With ``user`` and ``password`` the client logs in
+    (and renews its token; ``auth_token_ttl`` is the server's ``--auth-token-ttl``). TLS is used
+    when ``tls`` is true or ``ca``, ``cert`` or ``key`` (PEM file paths) is given;
+    ``target_name_override`` is the name to check the server certificate against. Refused
+    credentials and unreadable files are reported in the responses, like network errors.
+
+    >>> client = Client("http://127.0.0.1:2379")
+    >>> client.put("/greeting", "hello").is_ok
+    True
+    >>> client.get("/greeting").value.as_string()
+    'hello'
+    """
+
+    def __init__(self, endpoints: Union[str, Sequence[str]], *, load_balancer: str = "round_robin",
+                 timeout: Optional[float] = None, connect_timeout: Optional[float] = None,
+                 user: Optional[str] = None, password: Optional[str] = None,
+                 auth_token_ttl: int = 0, tls: bool = False, ca: Optional[str] = None,
+                 cert: Optional[str] = None, key: Optional[str] = None,
+                 target_name_override: Optional[str] = None) -> None:
+        self._handle: Optional[int] = None
+        if not isinstance(endpoints, str):
+            endpoints = ",".join(endpoints)
+        text = lambda s: s.encode("utf-8", "surrogateescape") if s else None  # noqa: E731
+        options = _native.ClientOptions(
+            user=text(user), password=text(password), auth_token_ttl=auth_token_ttl,
+            use_tls=tls, ca_file=text(ca), cert_file=text(cert),
+            key_file=text(key), target_name_override=text(target_name_override),
+            load_balancer=text(load_balancer),
+            request_timeout_ms=int(timeout * 1000) if timeout else 0,
+            connect_timeout_ms=int(connect_timeout * 1000) if connect_timeout else 0)
+        out = c_void_p()
+        _check(lib.etcd_client_connect(endpoints.encode("utf-8", "surrogateescape"),
+                                       byref(options), byref(out)),
+               f"cannot create a client for {endpoints!r}")
+        self._handle = out.value
+        _live.add(self)
+
+    # -- lifetime ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Releases the client. Watchers and keep-alives made from it keep working."""
+        handle, self._handle = self._handle, None
+        if handle:
+            lib.etcd_client_free(handle)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter teardown
+            pass
+
+    def _h(self) -> int:
+        if not self._handle:
+            raise EtcdError("the client is closed")
+        return self._handle
+
+    def _call(self, fn: Callable[..., int], *args: Any) -> Response:
+        out = c_void_p()
+        _check(fn(self._h(), *args, byref(out)), fn.__name__)
+        try:
+            return _response(out.value)
+        finally:
+            lib.etcd_response_free(out)
+
+    # -- key-value ------------------------------------------------------------------------------
+
+    def head(self) -> Response:
+        """Cluster information: the current revision (``index``), cluster and member ids."""
+        return self._call(lib.etcd_client_head)
+
+    def get(self, key: BytesLike, revision: int = 0) -> Response:
+        """Reads ``key`` (at ``revision`` if > 0) into ``value``; a missing key is error 100."""
+        k = _bytes(key, "key")
+        return self._call(lib.etcd_client_get, k, len(k), revision)
+
+    def put(self, key: BytesLike, value: BytesLike, lease: int = 0) -> Response:
+        """Stores ``value`` under ``key`` (attached to ``lease`` if not 0); ``prev_value`` is
+        what was overwritten."""
+        k, v = _bytes(key, "key"), _bytes(value, "value")
+        return self._call(lib.etcd_client_put, k, len(k), v, len(v), lease)
+
+    set = put
+
+    def add(self, key: BytesLike, value: BytesLike, lease: int = 0) -> Response:
+        """Creates ``key`` only if absent; otherwise error 105 with the existing value."""
+        k, v = _bytes(key, "key"), _bytes(value, "value")
+        return self._call(lib.etcd_client_add, k, len(k), v, len(v), lease)
+
+    def modify(self, key: BytesLike, value: BytesLike, lease: int = 0) -> Response:
+        """Updates ``key`` only if present; otherwise error 100."""
+        k, v = _bytes(key, "key"), _bytes(value, "value")
+        return self._call(lib.etcd_client_modify, k, len(k), v, len(v), lease)
+
+    def modify_if(self, key: BytesLike, value: BytesLike, old: Union[BytesLike, int],
+                  lease: int = 0) -> Response:
+        """Compare-and-swap: updates ``key`` only if its value is ``old`` (str/bytes) or its
+        modified index is ``old`` (int); otherwise error 101 with the current value."""
+        k, v = _bytes(key, "key"), _bytes(value, "value")
+        if isinstance(old, int):
+            return self._call(lib.etcd_client_modify_if_index, k, len(k), v, len(v), old, lease)
+        o = _bytes(old, "old")
+        return self._call(lib.etcd_client_modify_if_value, k, len(k), v, len(v), o, len(o), lease)
+
+    def rm(self, key: BytesLike) -> Response:
+        """Deletes ``key``; ``prev_value`` is what was removed; a missing key is error 100."""
+        k = _bytes(key, "key")
+        return self._call(lib.etcd_client_rm, k, len(k))
+
+    def rm_if(self, key: BytesLike, old: Union[BytesLike, int]) -> Response:
+        """Compare-and-delete: deletes ``key`` only if its value (str/bytes) or modified index
+        (int) is ``old``; otherwise error 101."""
+        k = _bytes(key, "key")
+        if isinstance(old, int):
+            return self._call(lib.etcd_client_rm_if_index, k, len(k), old)
+        o = _bytes(old, "old")
+        return self._call(lib.etcd_client_rm_if_value, k, len(k), o, len(o))
+
+    def rmdir(self, key: BytesLike, recursive: bool = False,
+              range_end: Optional[BytesLike] = None) -> Response:
+        """Deletes ``key`` alone, every key under the prefix ``key`` (``recursive``), or the keys
+        in ``[key, range_end)``; ``values`` are the removed keys (none: error 100)."""
+        k = _bytes(key, "key")
+        if range_end is not None:
+            e = _bytes(range_end, "range_end")
+            return self._call(lib.etcd_client_rmdir_range, k, len(k), e, len(e))
+        return self._call(lib.etcd_client_rmdir, k, len(k), recursive)
+
+    def ls(self, key: BytesLike, range_end: Optional[BytesLike] = None, limit: int = 0,
+           revision: int = 0) -> Response:
+        """Lists the keys under the prefix ``key`` (or in ``[key, range_end)``) with their
+        values, in key order; ``limit`` 0 means all, ``revision`` 0 the latest."""
+        return self._range(lib.etcd_client_ls, lib.etcd_client_ls_range, key, range_end, limit,
+                           revision)
+
+    def keys(self, key: BytesLike, range_end: Optional[BytesLike] = None, limit: int = 0,
+             revision: int = 0) -> Response:
+        """As :meth:`ls`, reading keys only (the values are empty); see ``Response.keys``."""
+        return self._range(lib.etcd_client_keys, lib.etcd_client_keys_range, key, range_end,
+                           limit, revision)
+
+    def _range(self, by_prefix: Callable[..., int], by_range: Callable[..., int], key: BytesLike,
+               range_end: Optional[BytesLike], limit: int, revision: int) -> Response:
+        k = _bytes(key, "key")
+        if range_end is None:
+            return self._call(by_prefix, k, len(k), limit, revision)
+        e = _bytes(range_end, "range_end")
+        return self._call(by_range, k, len(k), e, len(e), limit, revision)
+
+    # -- leases ---------------------------------------------------------------------------------
+
+    def leasegrant(self, ttl: int) -> Response:
+        """Grants a lease of ``ttl`` seconds: its id is ``value.lease``, its TTL ``value.ttl``."""
+        return self._call(lib.etcd_client_lease_grant, ttl)
+
+    def leaserevoke(self, lease_id: int) -> Response:
+        """Revokes a lease; the keys attached to it are deleted."""
+        return self._call(lib.etcd_client_lease_revoke, lease_id)
+
+    def leasetimetolive(self, lease_id: int) -> Response:
+        """The remaining TTL of a lease in ``value.ttl`` (-1 once expired)."""
+        return self._call(lib.etcd_client_lease_time_to_live, lease_id)
+
+    def leases(self) -> Response:
+        """The ids of all leases, in ``leases``."""
+        return self._call(lib.etcd_client_lease_list)
+
+    def leasekeepalive(self, ttl: int,
+                       on_error: Optional[Callable[[KeepAliveError], None]] = None) -> "KeepAlive":
+        """Grants a lease of ``ttl`` seconds and keeps it alive in the background until the
+        returned :class:`KeepAlive` is cancelled or closed. Raises :class:`EtcdError` (with the
+        failed ``response``) if the lease cannot be granted."""
+        if ttl <= 0:
+            raise InvalidArgumentError(f"the TTL must be positive, not {ttl}")
+        granted = self.leasegrant(ttl)
+        if not granted.is_ok:
+            raise EtcdError(f"cannot grant a lease: {granted.error_message} "
+                            f"(error {granted.error_code})", response=granted)
+        return KeepAlive(self, ttl, granted.value.lease, on_error=on_error)
+
+    # -- watches --------------------------------------------------------------------------------
+
+    def watch(self, key: BytesLike, callback: Optional[Callable[[Response], None]] = None, *,
+              recursive: bool = False, range_end: Optional[BytesLike] = None,
+              from_revision: int = 0) -> "Watcher":
+        """Starts a :class:`Watcher` on ``key``, the prefix ``key`` (``recursive``) or the range
+        ``[key, range_end)``, from ``from_revision`` (0: from now on)."""
+        return Watcher(self, key, callback, recursive=recursive, range_end=range_end,
+                       from_revision=from_revision)
+
+
+# ------------------------------------------------------------------------------------------------
+# Watcher
+# ------------------------------------------------------------------------------------------------
+
+_END = object()
+
+
+class _WatchState:
+    """What the library's callback thread updates; shared by a Watcher and the registry."""
+
+    def __init__(self, callback: Optional[Callable[[Response], None]]) -> None:
+        self.callback = callback
+        self.events: "Optional[queue.SimpleQueue[Any]]" = None if callback else queue.SimpleQueue()
+        self.ended = threading.Event()
+        self.error: Optional[Response] = None
+
+    def deliver(self, response: Response) -> None:
+        if not response.is_ok:
+            self.error = response
+        if self.callback is not None:
+            try:
+                self.callback(response)
+            except BaseException:
+                _report_callback_error("a watch callback")
+        elif self.events is not None:
+            for event in response.events:
+                self.events.put(event)
+        if not response.is_ok:
+            self.end()
+
+    def end(self) -> None:
+        if self.events is not None:
+            self.events.put(_END)
+        self.ended.set()
+
+
+class Watcher:
+    """A long-lived watch on a key, a prefix or a range (``etcd::Watcher``).
+
+    With a ``callback``, every batch of events is passed to it as a :class:`Response`, in
+    order, on a library thread (named ``etcd-cb``); the callback may use the client. Without
+    one, the watcher is an iterator of :class:`Event` objects::
+
+        with client.watch("/services/", recursive=True) as watcher:
+            for event in watcher:
+                print(event.event_type.name, event.kv.key, event.prev_kv)
+
+    Each event carries the previous key-value when etcd has it. The watch survives the loss of
+    an endpoint (it resumes from the next revision, without losing or repeating events) and
+    ends when cancelled, or when etcd ends it (compaction of ``from_revision``: the callback
+    gets a last response with error 11; iteration raises :class:`WatchError`).
+
+    The watch runs as long as this object exists: keep a reference to it (or use it in a
+    ``with`` block); dropping or closing it cancels the watch, as the C++ destructor does.
+    """
+
+    def __init__(self, client: Client, key: BytesLike,
+                 callback: Optional[Callable[[Response], None]] = None, *,
+                 recursive: bool = False, range_end: Optional[BytesLike] = None,
+                 from_revision: int = 0) -> None:
+        self._handle: Optional[int] = None
+        self._state = _WatchState(callback)
+        self._cancelled = False
+        k = _bytes(key, "key")
+        token = _register(self._state)
+        out = c_void_p()
+        try:
+            if range_end is None:
+                status = lib.etcd_watcher_new(client._h(), k, len(k), recursive, from_revision,
+                                              _on_watch, token, _release, byref(out))
+            else:
+                e = _bytes(range_end, "range_end")
+                status = lib.etcd_watcher_new_range(client._h(), k, len(k), e, len(e),
+                                                    from_revision, _on_watch, token, _release,
+                                                    byref(out))
+            _check(status, "cannot start a watcher")
+        except BaseException:
+            _release(token)
+            raise
+        self._handle = out.value
+        _live.add(self)
+
+    def cancel(self) -> bool:
+        """Stops the watch (``Cancel()``). Once it returns the callback no longer runs (unless
+        called from inside the callback). Idempotent; returns True."""
+        if self._handle:
+            _check(lib.etcd_watcher_cancel(self._handle), "cannot cancel the watcher")
+        self._cancelled = True
+        self._state.end()
+        return True
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Blocks until the watch ends (``Wait()``) and returns True if it was cancelled, False
+        if etcd ended it (once the callback has had the last response). Raises TimeoutError if
+        it has not ended within ``timeout`` seconds. Not to be called from the callback."""
+        if not self._state.ended.wait(timeout):
+            raise TimeoutError("the watcher did not end in time")
+        return self._cancelled or self._state.error is None
+
+    @property
+    def ended(self) -> bool:
+        """True once the watch has ended (cancelled, or ended by etcd)."""
+        return self._handle is None or bool(lib.etcd_watcher_ended(self._handle))
+
+    @property
+    def error(self) -> Optional[Response]:
+        """The response with which etcd ended the watch, if it did."""
+        return self._state.error
+
+    def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
+        """The next event (iteration mode only), waiting up to ``timeout`` seconds (None:
+        forever). Returns None once the watcher was cancelled; raises :class:`WatchError` if
+        etcd ended the watch and TimeoutError if no event came in time."""
+        events = self._state.events
+        if events is None:
+            raise TypeError("this watcher delivers its events to its callback")
+        try:
+            item = events.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError("no watch event in time") from None
+        if item is _END:
+            events.put(_END)  # stays ended for later calls
+            if self._state.error is not None:
+                err = self._state.error
+                raise WatchError(f"the watch ended: {err.error_message} (error {err.error_code})",
+                                 response=err)
+            return None
+        return item
+
+    def __iter__(self) -> Iterator[Event]:
+        return self
+
+    def __next__(self) -> Event:
+        event = self.next_event()
+        if event is None:
+            raise StopIteration
+        return event
+
+    def close(self) -> None:
+        """Cancels the watch and releases it."""
+        handle, self._handle = self._handle, None
+        if handle:
+            self._cancelled = True
+            lib.etcd_watcher_free(handle)
+            self._state.end()
+
+    def __enter__(self) -> "Watcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter teardown
+            pass
+
+
+# ------------------------------------------------------------------------------------------------
+# KeepAlive
+# ------------------------------------------------------------------------------------------------
+
+
+class _KeepAliveState:
+    def __init__(self, on_error: Callable[[KeepAliveError], None]) -> None:
+        self.on_error = on_error
+
+    def deliver(self, error: KeepAliveError) -> None:
+        try:
+            self.on_error(error)
+        except BaseException:
+            _report_callback_error("a keep-alive error callback")
+
+
+class KeepAlive:
+    """Keeps a lease alive in the background (``etcd::KeepAlive``).
+
+    Refreshes lease ``lease_id`` every ``ttl``/3 seconds; with ``lease_id`` 0 it first grants a
+    lease of ``ttl`` seconds (see :attr:`lease`). Transport failures are retried (on another
+    endpoint if need be); only a lease that is gone or a server error ends the keep-alive.
+    ``on_error`` is then called once, on a library thread, with a :class:`LeaseExpiredError` or
+    :class:`KeepAliveError`, and :meth:`check` raises it.
+
+    The lease is kept alive as long as this object exists: cancelling, closing or dropping it
+    stops the refreshes without revoking the lease, which then expires after its TTL. Use it as
+    a context manager::
+
+        with client.leasekeepalive(5) as keepalive:
+            client.put("/services/me", "127.0.0.1:8080", keepalive.lease)
+            serve()
+    """
+
+    def __init__(self, client: Client, ttl: int, lease_id: int = 0,
+                 on_error: Optional[Callable[[KeepAliveError], None]] = None) -> None:
+        self._handle: Optional[int] = None
+        token = _register(_KeepAliveState(on_error)) if on_error is not None else 0
+        out = c_void_p()
+        try:
+            _check(lib.etcd_keepalive_new(client._h(), ttl, lease_id,
+                                          _on_keepalive_error if on_error else _NO_ERROR_CALLBACK,
+                                          token, _release if on_error else _NO_FREE, byref(out)),
+                   "cannot start the keep-alive")
+        except BaseException:
+            _release(token)
+            raise
+        self._handle = out.value
+        self._lease = lib.etcd_keepalive_lease(self._handle)
+        _live.add(self)
+
+    @property
+    def lease(self) -> int:
+        """The lease id (``Lease()``); 0 if granting the lease failed (:meth:`check` says why)."""
+        return self._lease
+
+    def check(self) -> None:
+        """Raises the error that ended the keep-alive, if any (``Check()``); otherwise refreshes
+        the lease once now. An unreachable cluster is not an error (refreshing goes on)."""
+        if not self._handle:
+            return
+        status = lib.etcd_keepalive_check(self._handle)
+        if status != _native.STATUS_OK:
+            message = lib.etcd_keepalive_error_message(self._handle)
+            text = message.decode("utf-8", "replace") if message else _status_text(status)
+            raise _STATUS_ERRORS.get(status, EtcdError)(text, status)
+
+    def cancel(self) -> None:
+        """Stops refreshing the lease (``Cancel()``); the lease is not revoked."""
+        if self._handle:
+            _check(lib.etcd_keepalive_cancel(self._handle), "cannot cancel the keep-alive")
+
+    def close(self) -> None:
+        """Cancels and releases the keep-alive."""
+        handle, self._handle = self._handle, None
+        if handle:
+            lib.etcd_keepalive_free(handle)
+
+    def __enter__(self) -> "KeepAlive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter teardown
+            pass

@@ -1,0 +1,393 @@
+//! `etcd_response`, `etcd_value` and `etcd_event`: read-only views of a response.
+//!
+//! A response is owned by the caller (free it with `etcd_response_free`) except inside a watch
+//! callback, where it is borrowed. Values and events are borrowed from their response: they stay
+//! valid until that response is freed. Accessors never fail: given NULL they return 0, false,
+//! NULL or an empty byte string.
+
+use std::ffi::{c_char, CString};
+
+use super::boundary::{ffi_boundary, try_out, try_ref};
+use super::handle::Handle;
+use super::status::etcd_status;
+use super::types::etcd_bytes;
+use crate::core::{self, EventType};
+
+// Error codes carried by responses (`etcd_response_error_code`), the same numbers as
+// etcd-cpp-apiv3's `etcdv3::ERROR_*`: 0 is success, 1-16 are gRPC status codes, 100 and up are
+// the library's own.
+
+/// gRPC CANCELLED.
+pub const ETCD_ERROR_GRPC_CANCELLED: i32 = 1;
+/// gRPC UNKNOWN.
+pub const ETCD_ERROR_GRPC_UNKNOWN: i32 = 2;
+/// gRPC INVALID_ARGUMENT.
+pub const ETCD_ERROR_GRPC_INVALID_ARGUMENT: i32 = 3;
+/// gRPC DEADLINE_EXCEEDED: the request timed out.
+pub const ETCD_ERROR_GRPC_DEADLINE_EXCEEDED: i32 = 4;
+/// gRPC NOT_FOUND (e.g. an unknown lease).
+pub const ETCD_ERROR_GRPC_NOT_FOUND: i32 = 5;
+/// gRPC OUT_OF_RANGE (e.g. a compacted or future revision).
+pub const ETCD_ERROR_GRPC_OUT_OF_RANGE: i32 = 11;
+/// gRPC INTERNAL.
+pub const ETCD_ERROR_GRPC_INTERNAL: i32 = 13;
+/// gRPC UNAVAILABLE: no endpoint could be reached.
+pub const ETCD_ERROR_GRPC_UNAVAILABLE: i32 = 14;
+/// The key does not exist.
+pub const ETCD_ERROR_KEY_NOT_FOUND: i32 = 100;
+/// The comparison of a compare-and-swap / compare-and-delete failed.
+pub const ETCD_ERROR_COMPARE_FAILED: i32 = 101;
+/// `add` of a key that exists.
+pub const ETCD_ERROR_KEY_ALREADY_EXISTS: i32 = 105;
+/// The action was cancelled.
+pub const ETCD_ERROR_ACTION_CANCELLED: i32 = 106;
+
+/// The result of one operation, or one batch of watch events (`etcd::Response`).
+pub struct etcd_response {
+    _private: [u8; 0],
+}
+
+/// One key-value pair of a response (`etcd::Value`), borrowed from the response.
+pub struct etcd_value {
+    _private: [u8; 0],
+}
+
+/// One watch event of a response (`etcd::Event`), borrowed from the response.
+pub struct etcd_event {
+    _private: [u8; 0],
+}
+
+/// A core response with its texts as C strings.
+pub(crate) struct Response {
+    pub(crate) inner: core::Response,
+    error_message: CString,
+    action: CString,
+}
+
+impl Response {
+    pub(crate) fn new(inner: core::Response) -> Response {
+        Response {
+            error_message: c_string(&inner.error_message),
+            action: c_string(&inner.action),
+            inner,
+        }
+    }
+}
+
+impl Clone for Response {
+    fn clone(&self) -> Response {
+        Response::new(self.inner.clone())
+    }
+}
+
+/// `s` as a C string; NUL bytes (which etcd's messages never contain) are dropped.
+pub(crate) fn c_string(s: &str) -> CString {
+    CString::new(s).unwrap_or_else(|e| {
+        let mut bytes = e.into_vec();
+        bytes.retain(|&b| b != 0);
+        CString::new(bytes).expect("NUL bytes removed")
+    })
+}
+
+impl Handle for etcd_response {
+    type Rust = Response;
+}
+
+impl Handle for etcd_value {
+    type Rust = core::Kv;
+}
+
+impl Handle for etcd_event {
+    type Rust = core::Event;
+}
+
+/// Kind of a watch event (`etcd::Event::EventType`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum etcd_event_type {
+    /// The key was created or updated.
+    Put = 0,
+    /// The key was deleted (or its lease expired).
+    Delete = 1,
+    /// Not a valid event (returned for a NULL event).
+    Invalid = 2,
+}
+
+/// Frees a response. NULL is a no-op. Must not be called twice for the same response, nor for
+/// the response a watch callback receives (the library owns that one).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_free(response: *mut etcd_response) {
+    // SAFETY: the C contract: NULL or a response from this library, not freed before.
+    ffi_boundary(|| unsafe { etcd_response::free(response) })
+}
+
+/// Copies `response` (for example to keep one a watch callback received). On success
+/// `*response_out` is a new response the caller owns and frees with `etcd_response_free`.
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if `response` or `response_out` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_clone(
+    response: *const etcd_response,
+    response_out: *mut *mut etcd_response,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let response = try_ref!(response);
+        let out = try_out!(response_out);
+        *out = etcd_response::into_raw(response.clone());
+        etcd_status::Ok
+    })
+}
+
+/// True when the operation succeeded (`etcd_response_error_code` is 0); false for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_is_ok(response: *const etcd_response) -> bool {
+    ffi_boundary(|| try_ref!(response).inner.is_ok())
+}
+
+/// The error code: 0 on success, else one of the `ETCD_ERROR_*` numbers (gRPC codes 1-16,
+/// library codes 100-106), as etcd-cpp-apiv3's `Response::error_code()`.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_error_code(response: *const etcd_response) -> i32 {
+    ffi_boundary(|| try_ref!(response).inner.error_code)
+}
+
+/// The error message ("" on success), NUL-terminated, owned by the response.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_error_message(
+    response: *const etcd_response,
+) -> *const c_char {
+    ffi_boundary(|| try_ref!(response).error_message.as_ptr())
+}
+
+/// The action ("get", "set", "create", "update", "delete", "compareAndSwap", ...),
+/// NUL-terminated, owned by the response.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_action(response: *const etcd_response) -> *const c_char {
+    ffi_boundary(|| try_ref!(response).action.as_ptr())
+}
+
+/// The store revision the response was produced at (`Response::index()`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_index(response: *const etcd_response) -> i64 {
+    ffi_boundary(|| try_ref!(response).inner.index)
+}
+
+/// The value (`Response::value()`): the key read by a get, the key written by add / modify /
+/// compare-and-swap, the first key of a listing or the first event. An empty value (empty key)
+/// when there is none. Never NULL for a non-NULL response.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_value(response: *const etcd_response) -> *const etcd_value {
+    ffi_boundary(|| etcd_value::borrow(&try_ref!(response).inner.value))
+}
+
+/// The previous value (`Response::prev_value()`), e.g. what a put overwrote or an rm removed.
+/// An empty value when there is none. Never NULL for a non-NULL response.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_prev_value(
+    response: *const etcd_response,
+) -> *const etcd_value {
+    ffi_boundary(|| etcd_value::borrow(&try_ref!(response).inner.prev_value))
+}
+
+/// Number of values (`Response::values()`): the keys of a listing, the keys an rmdir removed.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_value_count(response: *const etcd_response) -> usize {
+    ffi_boundary(|| try_ref!(response).inner.values.len())
+}
+
+/// Value `index` of `Response::values()`; NULL when `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_value_at(
+    response: *const etcd_response,
+    index: usize,
+) -> *const etcd_value {
+    ffi_boundary(|| {
+        try_ref!(response)
+            .inner
+            .values
+            .get(index)
+            .map_or(std::ptr::null(), etcd_value::borrow)
+    })
+}
+
+/// Key `index` of `Response::keys()` (the keys of `values()`); empty when out of range.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_key_at(
+    response: *const etcd_response,
+    index: usize,
+) -> etcd_bytes {
+    ffi_boundary(|| {
+        try_ref!(response)
+            .inner
+            .values
+            .get(index)
+            .map_or(etcd_bytes::EMPTY, |kv| etcd_bytes::of(&kv.key))
+    })
+}
+
+/// Number of watch events in the response.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_event_count(response: *const etcd_response) -> usize {
+    ffi_boundary(|| try_ref!(response).inner.events.len())
+}
+
+/// Watch event `index`; NULL when `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_event_at(
+    response: *const etcd_response,
+    index: usize,
+) -> *const etcd_event {
+    ffi_boundary(|| {
+        try_ref!(response)
+            .inner
+            .events
+            .get(index)
+            .map_or(std::ptr::null(), etcd_event::borrow)
+    })
+}
+
+/// The compaction revision of a watch that failed because its start revision was compacted
+/// (error 11), else -1.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_compact_revision(response: *const etcd_response) -> i64 {
+    ffi_boundary(|| try_ref!(response).inner.compact_revision)
+}
+
+/// The watch id of a watch response, else -1.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_watch_id(response: *const etcd_response) -> i64 {
+    ffi_boundary(|| try_ref!(response).inner.watch_id)
+}
+
+/// Number of lease ids (the answer of `etcd_client_lease_list`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_lease_count(response: *const etcd_response) -> usize {
+    ffi_boundary(|| try_ref!(response).inner.leases.len())
+}
+
+/// Lease id `index` of `etcd_client_lease_list`; 0 when `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_lease_at(
+    response: *const etcd_response,
+    index: usize,
+) -> i64 {
+    ffi_boundary(|| {
+        try_ref!(response)
+            .inner
+            .leases
+            .get(index)
+            .copied()
+            .unwrap_or(0)
+    })
+}
+
+/// Cluster id (`etcd_client_head`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_cluster_id(response: *const etcd_response) -> u64 {
+    ffi_boundary(|| try_ref!(response).inner.cluster_id)
+}
+
+/// Id of the member that answered (`etcd_client_head`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_member_id(response: *const etcd_response) -> u64 {
+    ffi_boundary(|| try_ref!(response).inner.member_id)
+}
+
+/// Raft term (`etcd_client_head`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_raft_term(response: *const etcd_response) -> u64 {
+    ffi_boundary(|| try_ref!(response).inner.raft_term)
+}
+
+/// How long the operation took, in microseconds.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_duration_us(response: *const etcd_response) -> i64 {
+    ffi_boundary(|| {
+        i64::try_from(try_ref!(response).inner.duration.as_micros()).unwrap_or(i64::MAX)
+    })
+}
+
+/// The key, borrowed from the value's response.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_key(value: *const etcd_value) -> etcd_bytes {
+    ffi_boundary(|| etcd_bytes::of(&try_ref!(value).key))
+}
+
+/// The value's bytes, borrowed from the value's response.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_value(value: *const etcd_value) -> etcd_bytes {
+    ffi_boundary(|| etcd_bytes::of(&try_ref!(value).value))
+}
+
+/// Revision at which the key was created (`Value::created_index()`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_created_index(value: *const etcd_value) -> i64 {
+    ffi_boundary(|| try_ref!(value).create_revision)
+}
+
+/// Revision of the key's last modification (`Value::modified_index()`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_modified_index(value: *const etcd_value) -> i64 {
+    ffi_boundary(|| try_ref!(value).mod_revision)
+}
+
+/// Number of modifications since the key was created (`Value::version()`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_version(value: *const etcd_value) -> i64 {
+    ffi_boundary(|| try_ref!(value).version)
+}
+
+/// The lease attached to the key, 0 for none; for lease operations, the lease id.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_lease(value: *const etcd_value) -> i64 {
+    ffi_boundary(|| try_ref!(value).lease)
+}
+
+/// For lease operations the TTL in seconds; 0 for plain keys, -1 for keys inside watch events.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_ttl(value: *const etcd_value) -> i64 {
+    ffi_boundary(|| try_ref!(value).ttl)
+}
+
+/// The kind of the event; `ETCD_EVENT_TYPE_INVALID` for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_event_get_type(event: *const etcd_event) -> etcd_event_type {
+    ffi_boundary(|| match try_ref!(event).event_type {
+        EventType::Put => etcd_event_type::Put,
+        EventType::Delete => etcd_event_type::Delete,
+        EventType::Invalid => etcd_event_type::Invalid,
+    })
+}
+
+/// The key-value after the event (for a delete: the key, with an empty value); NULL when the
+/// event has none.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_event_kv(event: *const etcd_event) -> *const etcd_value {
+    ffi_boundary(|| {
+        try_ref!(event)
+            .kv
+            .as_ref()
+            .map_or(std::ptr::null(), etcd_value::borrow)
+    })
+}
+
+/// The key-value before the event (etcd's prev_kv, always requested by watchers); NULL when the
+/// key did not exist before or etcd no longer had the previous version.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_event_prev_kv(event: *const etcd_event) -> *const etcd_value {
+    ffi_boundary(|| {
+        try_ref!(event)
+            .prev_kv
+            .as_ref()
+            .map_or(std::ptr::null(), etcd_value::borrow)
+    })
+}
+
+impl super::boundary::Fallback for etcd_event_type {
+    fn panicked() -> Self {
+        etcd_event_type::Invalid
+    }
+    fn null() -> Self {
+        etcd_event_type::Invalid
+    }
+}

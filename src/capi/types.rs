@@ -1,0 +1,93 @@
+//! Plain data shared with C: byte views and callback types.
+
+use std::ffi::{c_char, c_void};
+
+use super::response::etcd_response;
+use super::status::etcd_status;
+
+/// A borrowed byte string: `len` bytes at `data`, not NUL-terminated, possibly containing NUL
+/// bytes. Valid only as long as the object it was read from (see each accessor).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct etcd_bytes {
+    /// First byte; never NULL when returned by the library (an empty string points to a
+    /// static empty buffer).
+    pub data: *const c_char,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+impl etcd_bytes {
+    /// The empty byte string.
+    pub const EMPTY: etcd_bytes = etcd_bytes {
+        data: c"".as_ptr(),
+        len: 0,
+    };
+
+    /// A view of `bytes`, valid as long as they are.
+    pub fn of(bytes: &[u8]) -> etcd_bytes {
+        if bytes.is_empty() {
+            return etcd_bytes::EMPTY;
+        }
+        etcd_bytes {
+            data: bytes.as_ptr().cast(),
+            len: bytes.len(),
+        }
+    }
+}
+
+/// Receives the responses of a watcher: `response` is borrowed for the duration of the call
+/// (copy what you need, or keep a copy with `etcd_response_clone`). Runs on a library callback
+/// thread (named "etcd-cb"), one call at a time and in order for a given watcher.
+pub type etcd_watch_callback =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, response: *const etcd_response)>;
+
+/// Receives the error that ends a keep-alive: `status` is `ETCD_STATUS_LEASE_EXPIRED` or
+/// `ETCD_STATUS_KEEPALIVE_FAILED`, `message` a NUL-terminated text borrowed for the duration of
+/// the call. Runs once, on a library callback thread, or on the thread calling
+/// `etcd_keepalive_check` when that call finds the error.
+pub type etcd_keepalive_error_callback = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, status: etcd_status, message: *const c_char),
+>;
+
+/// Releases `userdata` once the library no longer uses it.
+pub type etcd_free_callback = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
+
+/// A user's `userdata` pointer with its finalizer, which runs when this is dropped.
+pub(crate) struct UserData {
+    ptr: *mut c_void,
+    free: etcd_free_callback,
+}
+
+// SAFETY: the C contract says userdata is used from library threads, one callback at a time
+// per object; the library itself never dereferences it.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+impl UserData {
+    pub(crate) fn new(ptr: *mut c_void, free: etcd_free_callback) -> UserData {
+        UserData { ptr, free }
+    }
+
+    /// The raw pointer, to pass to a callback.
+    pub(crate) fn ptr(&self) -> *mut c_void {
+        self.ptr
+    }
+
+    /// The pointer alone (no finalizer), for a callback closure to carry.
+    pub(crate) fn borrowed(&self) -> UserData {
+        UserData {
+            ptr: self.ptr,
+            free: None,
+        }
+    }
+}
+
+impl Drop for UserData {
+    fn drop(&mut self) {
+        if let Some(free) = self.free {
+            // SAFETY: the finalizer the caller registered for this pointer, run exactly once.
+            unsafe { free(self.ptr) };
+        }
+    }
+}

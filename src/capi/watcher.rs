@@ -1,0 +1,175 @@
+//! `etcd_watcher`: a long-lived watch on a key, a prefix or a range (`etcd::Watcher`).
+//!
+//! The callback receives each batch of events, in order, on a library callback thread (never on
+//! a thread of the library's network runtime), so it may call the blocking client functions.
+//! A watcher survives the loss of an endpoint: it resumes on another one from the next
+//! revision, so events are neither lost nor repeated. It ends when cancelled, or when etcd ends
+//! the watch (compaction of its start revision: a last response with error 11).
+
+use std::ffi::{c_char, c_void};
+
+use super::boundary::{ffi_boundary, try_bytes, try_callback, try_out, try_ref};
+use super::client::etcd_client;
+use super::handle::Handle;
+use super::response::{etcd_response, Response};
+use super::status::etcd_status;
+use super::types::{etcd_free_callback, etcd_watch_callback, UserData};
+use crate::core::{self, KeyRange};
+
+/// A running watch (`etcd::Watcher`).
+pub struct etcd_watcher {
+    _private: [u8; 0],
+}
+
+/// The core watcher and the user's data. Fields drop in order: the watcher is cancelled (and
+/// no callback runs any more) before the finalizer releases the user's data.
+pub(crate) struct Watcher {
+    watcher: core::Watcher,
+    _userdata: UserData,
+}
+
+impl Handle for etcd_watcher {
+    type Rust = Watcher;
+}
+
+fn start(
+    client: &core::Client,
+    range: KeyRange,
+    from_revision: i64,
+    callback: unsafe extern "C" fn(*mut c_void, *const etcd_response),
+    userdata: UserData,
+) -> Watcher {
+    let data = userdata.borrowed();
+    let watcher = core::Watcher::new(client, range, from_revision, move |resp| {
+        let resp = Response::new(resp);
+        // SAFETY: the user's callback with the user's data, as registered.
+        unsafe { callback(data.ptr(), etcd_response::borrow(&resp)) };
+    });
+    Watcher {
+        watcher,
+        _userdata: userdata,
+    }
+}
+
+/// Watches `key` alone (`recursive` false) or every key starting with `key` (`recursive` true),
+/// from revision `from_revision` (<= 0: from now on), as `etcd::Watcher(client, key, callback,
+/// recursive)` / `(client, key, from_index, callback, recursive)`.
+///
+/// `callback(userdata, response)` receives every batch of events (`etcd_response_event_at`;
+/// each event carries the previous value when etcd has it) and, if etcd ends the watch, a last
+/// response with an error. `free_userdata` (may be NULL) is called with `userdata` once, from
+/// `etcd_watcher_free`, after the last callback. On failure nothing is registered and
+/// `free_userdata` is not called.
+///
+/// On success `*watcher_out` is a new watcher owned by the caller, to be released with
+/// `etcd_watcher_free` (from any thread but the watcher's own callback).
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if `client`, `callback` or `watcher_out` is NULL, or
+/// `key` is NULL with a non-zero `key_len`.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_new(
+    client: *const etcd_client,
+    key: *const c_char,
+    key_len: usize,
+    recursive: bool,
+    from_revision: i64,
+    callback: etcd_watch_callback,
+    userdata: *mut c_void,
+    free_userdata: etcd_free_callback,
+    watcher_out: *mut *mut etcd_watcher,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let client = try_ref!(client);
+        let key = try_bytes!(key, key_len);
+        let callback = try_callback!(callback);
+        let out = try_out!(watcher_out);
+        let range = if recursive {
+            KeyRange::prefix(key)
+        } else {
+            KeyRange::key(key)
+        };
+        *out = etcd_watcher::into_raw(start(
+            client,
+            range,
+            from_revision,
+            callback,
+            UserData::new(userdata, free_userdata),
+        ));
+        etcd_status::Ok
+    })
+}
+
+/// As `etcd_watcher_new`, for the keys in `[key, range_end)` (`etcd::Watcher(client, key,
+/// range_end, from_index, callback)`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_new_range(
+    client: *const etcd_client,
+    key: *const c_char,
+    key_len: usize,
+    range_end: *const c_char,
+    range_end_len: usize,
+    from_revision: i64,
+    callback: etcd_watch_callback,
+    userdata: *mut c_void,
+    free_userdata: etcd_free_callback,
+    watcher_out: *mut *mut etcd_watcher,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let client = try_ref!(client);
+        let range = KeyRange::range(
+            try_bytes!(key, key_len),
+            try_bytes!(range_end, range_end_len),
+        );
+        let callback = try_callback!(callback);
+        let out = try_out!(watcher_out);
+        *out = etcd_watcher::into_raw(start(
+            client,
+            range,
+            from_revision,
+            callback,
+            UserData::new(userdata, free_userdata),
+        ));
+        etcd_status::Ok
+    })
+}
+
+/// Stops the watcher (`Watcher::Cancel()`). Once it returns, the callback no longer runs,
+/// except when called from inside that callback (which then finishes normally). Idempotent.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_cancel(watcher: *const etcd_watcher) -> etcd_status {
+    ffi_boundary(|| {
+        try_ref!(watcher).watcher.cancel();
+        etcd_status::Ok
+    })
+}
+
+/// Blocks until the watcher ends (`Watcher::Wait()`): cancelled by `etcd_watcher_cancel` from
+/// another thread, or ended by etcd. On success `*cancelled_out` is true if it was cancelled.
+/// When etcd ended the watch, the response saying why may still be on its way to the callback
+/// as this returns. Must not be called from the watcher's own callback.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_wait(
+    watcher: *const etcd_watcher,
+    cancelled_out: *mut bool,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let watcher = try_ref!(watcher);
+        let out = try_out!(cancelled_out);
+        *out = watcher.watcher.wait();
+        etcd_status::Ok
+    })
+}
+
+/// True once the watcher has ended (cancelled, or ended by etcd); false for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_ended(watcher: *const etcd_watcher) -> bool {
+    ffi_boundary(|| try_ref!(watcher).watcher.ended())
+}
+
+/// Cancels the watcher if needed, then frees it and calls its `free_userdata`. NULL is a
+/// no-op. Must not be called twice for the same watcher, nor from its own callback.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_free(watcher: *mut etcd_watcher) {
+    // SAFETY: the C contract: NULL or a watcher from etcd_watcher_new*, not freed before.
+    ffi_boundary(|| unsafe { etcd_watcher::free(watcher) })
+}

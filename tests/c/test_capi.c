@@ -1,0 +1,774 @@
+/*
+ * Tests of the C API (include/etcd/etcd.h) against a real etcd named by ETCD_ENDPOINTS:
+ *
+ *   python3 tests/etcd_harness.py run -- build/etcd-capi-test
+ *
+ * Plain C99 with no test framework: every CHECK counts, the last line reads "N passed, N failed"
+ * and the exit status is non-zero when a check failed. Each test works under its own key prefix
+ * and waits for conditions with timeouts, never for fixed delays.
+ */
+#define _GNU_SOURCE /* pthread_getname_np */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etcd/etcd.h"
+
+static int passed;
+static int failed;
+
+static int check(int ok, const char *what, const char *file, int line) {
+  if (ok) {
+    passed++;
+  } else {
+    failed++;
+    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+  }
+  return ok;
+}
+
+#define CHECK(cond) check((cond) ? 1 : 0, #cond, __FILE__, __LINE__)
+
+/* A NUL-terminated string as a (pointer, length) argument pair. */
+#define S(s) (s), strlen(s)
+
+static int bytes_eq(etcd_bytes b, const char *data, size_t len) {
+  return b.len == len && (len == 0 || memcmp(b.data, data, len) == 0);
+}
+
+static int bytes_is(etcd_bytes b, const char *s) { return bytes_eq(b, s, strlen(s)); }
+
+static int text_is(const char *text, const char *expected) {
+  return text != NULL && strcmp(text, expected) == 0;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *endpoints(void) {
+  const char *e = getenv("ETCD_ENDPOINTS");
+  return e != NULL ? e : "http://127.0.0.1:2379";
+}
+
+/* "/c-tests/<pid>/<test>/<suffix>" */
+static const char *key(char *buf, size_t size, const char *test, const char *suffix) {
+  snprintf(buf, size, "/c-tests/%d/%s/%s", (int)getpid(), test, suffix);
+  return buf;
+}
+
+/* Runs a call that must succeed and returns its response (NULL if it did not). */
+static etcd_response *ok_call(etcd_status status, etcd_response *response, const char *what) {
+  if (!check(status == ETCD_STATUS_OK, what, __FILE__, __LINE__)) {
+    fprintf(stderr, "  status %u: %s\n", (unsigned)status, etcd_status_str(status));
+    return NULL;
+  }
+  return response;
+}
+
+#define CALL(expr) (status = (expr), ok_call(status, response, #expr))
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void test_status_and_connect(void) {
+  etcd_client *client = (etcd_client *)&passed; /* a sentinel the library must not overwrite */
+  etcd_client_options options;
+
+  CHECK(text_is(etcd_status_str(ETCD_STATUS_OK), "success"));
+  CHECK(text_is(etcd_status_str(ETCD_STATUS_NULL_ARGUMENT), "a required argument was NULL"));
+  CHECK(text_is(etcd_status_str(12345), "unknown status"));
+  CHECK(strlen(etcd_version()) > 0);
+  CHECK(ETCD_STATUS_OK == 0 && ETCD_STATUS_NULL_ARGUMENT == 1 && ETCD_STATUS_PANIC == 3);
+
+  CHECK(etcd_client_connect(NULL, NULL, &client) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_client_connect(endpoints(), NULL, NULL) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_client_connect("not an endpoint", NULL, &client) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(client == (etcd_client *)&passed);
+
+  /* TLS files are read when the client is made; a missing one is reported by every call. */
+  memset(&options, 0, sizeof options);
+  options.ca_file = "/nonexistent/ca.pem";
+  if (CHECK(etcd_client_connect(endpoints(), &options, &client) == ETCD_STATUS_OK)) {
+    etcd_response *response = NULL;
+    if (CHECK(etcd_client_head(client, &response) == ETCD_STATUS_OK)) {
+      CHECK(etcd_response_error_code(response) == ETCD_ERROR_GRPC_INVALID_ARGUMENT);
+      CHECK(strstr(etcd_response_error_message(response), "/nonexistent/ca.pem") != NULL);
+      etcd_response_free(response);
+    }
+    etcd_client_free(client);
+  }
+
+  etcd_client_free(NULL);
+  etcd_response_free(NULL);
+  etcd_watcher_free(NULL);
+  etcd_keepalive_free(NULL);
+}
+
+static void test_unreachable(void) {
+  etcd_client *client = NULL;
+  etcd_response *response = NULL;
+  etcd_status status;
+  etcd_client_options options = {0};
+  options.connect_timeout_ms = 500;
+  /* Port 1 on loopback: nothing listens there. */
+  if (!CHECK(etcd_client_connect("http://127.0.0.1:1", &options, &client) == ETCD_STATUS_OK)) {
+    return;
+  }
+  if (CALL(etcd_client_get(client, S("/k"), 0, &response))) {
+    CHECK(!etcd_response_is_ok(response));
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_GRPC_UNAVAILABLE);
+    CHECK(strlen(etcd_response_error_message(response)) > 0);
+    etcd_response_free(response);
+  }
+  etcd_client_free(client);
+}
+
+static void test_put_get(etcd_client *c) {
+  char k[256], other[256];
+  etcd_response *response = NULL;
+  etcd_status status;
+  int64_t first_index = 0;
+
+  key(k, sizeof k, "put_get", "k");
+  if (CALL(etcd_client_put(c, S(k), S("v1"), 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(etcd_response_error_code(response) == 0);
+    CHECK(text_is(etcd_response_error_message(response), ""));
+    CHECK(text_is(etcd_response_action(response), "set"));
+    CHECK(etcd_response_index(response) > 0);
+    CHECK(etcd_value_key(etcd_response_prev_value(response)).len == 0);
+    first_index = etcd_response_index(response);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_put(c, S(k), S("v2"), 0, &response))) {
+    CHECK(bytes_is(etcd_value_value(etcd_response_prev_value(response)), "v1"));
+    CHECK(etcd_response_index(response) == first_index + 1);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_get(c, S(k), 0, &response))) {
+    const etcd_value *v = etcd_response_value(response);
+    CHECK(text_is(etcd_response_action(response), "get"));
+    CHECK(bytes_is(etcd_value_key(v), k));
+    CHECK(bytes_is(etcd_value_value(v), "v2"));
+    CHECK(etcd_value_version(v) == 2);
+    CHECK(etcd_value_created_index(v) == first_index);
+    CHECK(etcd_value_modified_index(v) == first_index + 1);
+    CHECK(etcd_value_lease(v) == 0);
+    CHECK(etcd_response_value_count(response) == 0);
+    etcd_response_free(response);
+  }
+  /* get at a revision */
+  if (CALL(etcd_client_get(c, S(k), first_index, &response))) {
+    CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "v1"));
+    etcd_response_free(response);
+  }
+  /* a missing key is an error inside the response, as etcd-cpp-apiv3 reports it */
+  key(other, sizeof other, "put_get", "missing");
+  if (CALL(etcd_client_get(c, S(other), 0, &response))) {
+    CHECK(!etcd_response_is_ok(response));
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_KEY_NOT_FOUND);
+    CHECK(text_is(etcd_response_error_message(response), "etcd-cpp-apiv3: key not found"));
+    etcd_response_free(response);
+  }
+  /* rm */
+  if (CALL(etcd_client_rm(c, S(k), &response))) {
+    CHECK(text_is(etcd_response_action(response), "delete"));
+    CHECK(bytes_is(etcd_value_value(etcd_response_prev_value(response)), "v2"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_rm(c, S(k), &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_KEY_NOT_FOUND);
+    etcd_response_free(response);
+  }
+  /* outputs untouched on a NULL argument */
+  response = (etcd_response *)&passed;
+  CHECK(etcd_client_get(NULL, S(k), 0, &response) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_client_get(c, NULL, 3, 0, &response) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_client_put(c, S(k), NULL, 1, 0, &response) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_client_get(c, S(k), 0, NULL) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(response == (etcd_response *)&passed);
+}
+
+static void test_binary(etcd_client *c) {
+  char prefix[256];
+  char k[300];
+  static const char value[] = {'\0', 'x', '\0', (char)0xff};
+  etcd_response *response = NULL;
+  etcd_status status;
+  size_t n;
+
+  key(prefix, sizeof prefix, "binary", "");
+  n = strlen(prefix);
+  memcpy(k, prefix, n);
+  memcpy(k + n, "a\0b\xff", 4);
+  n += 4;
+  if (CALL(etcd_client_put(c, k, n, value, sizeof value, 0, &response))) {
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_get(c, k, n, 0, &response))) {
+    CHECK(bytes_eq(etcd_value_key(etcd_response_value(response)), k, n));
+    CHECK(bytes_eq(etcd_value_value(etcd_response_value(response)), value, sizeof value));
+    etcd_response_free(response);
+  }
+  /* the key without its last bytes is another key */
+  if (CALL(etcd_client_get(c, k, n - 2, 0, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_KEY_NOT_FOUND);
+    etcd_response_free(response);
+  }
+  /* an empty value is a value */
+  if (CALL(etcd_client_put(c, k, n, NULL, 0, 0, &response))) etcd_response_free(response);
+  if (CALL(etcd_client_get(c, k, n, 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(etcd_value_value(etcd_response_value(response)).len == 0);
+    etcd_response_free(response);
+  }
+}
+
+static void test_add_modify_cas(etcd_client *c) {
+  char k[256], missing[256];
+  etcd_response *response = NULL;
+  etcd_status status;
+  int64_t index = 0;
+
+  key(k, sizeof k, "cas", "k");
+  key(missing, sizeof missing, "cas", "missing");
+  if (CALL(etcd_client_add(c, S(k), S("1"), 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(text_is(etcd_response_action(response), "create"));
+    CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "1"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_add(c, S(k), S("2"), 0, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_KEY_ALREADY_EXISTS);
+    CHECK(text_is(etcd_response_error_message(response), "etcd-cpp-apiv3: key already exists"));
+    CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "1"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_modify(c, S(k), S("2"), 0, &response))) {
+    CHECK(text_is(etcd_response_action(response), "update"));
+    CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "2"));
+    CHECK(bytes_is(etcd_value_value(etcd_response_prev_value(response)), "1"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_modify(c, S(missing), S("x"), 0, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_KEY_NOT_FOUND);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_modify_if_value(c, S(k), S("3"), S("2"), 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(text_is(etcd_response_action(response), "compareAndSwap"));
+    index = etcd_value_modified_index(etcd_response_value(response));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_modify_if_value(c, S(k), S("4"), S("2"), 0, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_COMPARE_FAILED);
+    CHECK(text_is(etcd_response_error_message(response), "etcd-cpp-apiv3: compare failed"));
+    CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "3"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_modify_if_index(c, S(k), S("5"), index, 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    index = etcd_value_modified_index(etcd_response_value(response));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_modify_if_index(c, S(k), S("6"), index - 1, 0, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_COMPARE_FAILED);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_rm_if_value(c, S(k), S("nope"), &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_COMPARE_FAILED);
+    CHECK(text_is(etcd_response_action(response), "compareAndDelete"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_rm_if_index(c, S(k), index, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(bytes_is(etcd_value_value(etcd_response_prev_value(response)), "5"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_add(c, S(k), S("again"), 0, &response))) etcd_response_free(response);
+  if (CALL(etcd_client_rm_if_value(c, S(k), S("again"), &response))) {
+    CHECK(etcd_response_is_ok(response));
+    etcd_response_free(response);
+  }
+}
+
+static void test_ls_keys_rmdir(etcd_client *c) {
+  char prefix[256], k[256], end[256];
+  const char *names[] = {"a", "b", "c", "d"};
+  etcd_response *response = NULL;
+  etcd_status status;
+  int64_t revision = 0;
+  size_t i;
+
+  key(prefix, sizeof prefix, "ls", "");
+  for (i = 0; i < 4; i++) {
+    if (CALL(etcd_client_put(c, S(key(k, sizeof k, "ls", names[i])), S(names[i]), 0, &response))) {
+      if (i == 1) revision = etcd_response_index(response);
+      etcd_response_free(response);
+    }
+  }
+  if (CALL(etcd_client_ls(c, S(prefix), 0, 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(etcd_response_value_count(response) == 4);
+    key(k, sizeof k, "ls", "a");
+    CHECK(bytes_is(etcd_value_key(etcd_response_value_at(response, 0)), k));
+    CHECK(bytes_is(etcd_value_value(etcd_response_value_at(response, 3)), "d"));
+    CHECK(bytes_is(etcd_response_key_at(response, 2), key(k, sizeof k, "ls", "c")));
+    CHECK(etcd_response_value_at(response, 4) == NULL);
+    CHECK(etcd_response_key_at(response, 4).len == 0);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_ls(c, S(prefix), 2, 0, &response))) {
+    CHECK(etcd_response_value_count(response) == 2);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_ls(c, S(prefix), 0, revision, &response))) {
+    CHECK(etcd_response_value_count(response) == 2);
+    etcd_response_free(response);
+  }
+  key(k, sizeof k, "ls", "b");
+  key(end, sizeof end, "ls", "d");
+  if (CALL(etcd_client_ls_range(c, S(k), S(end), 0, 0, &response))) {
+    CHECK(etcd_response_value_count(response) == 2);
+    CHECK(bytes_is(etcd_value_value(etcd_response_value_at(response, 1)), "c"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_keys(c, S(prefix), 0, 0, &response))) {
+    CHECK(etcd_response_value_count(response) == 4);
+    CHECK(bytes_is(etcd_response_key_at(response, 1), k));
+    CHECK(etcd_value_value(etcd_response_value_at(response, 1)).len == 0);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_keys_range(c, S(k), S(end), 1, 0, &response))) {
+    CHECK(etcd_response_value_count(response) == 1);
+    etcd_response_free(response);
+  }
+  /* rmdir of a single key, of a range, then of the prefix */
+  if (CALL(etcd_client_rmdir(c, S(key(k, sizeof k, "ls", "a")), false, &response))) {
+    CHECK(etcd_response_value_count(response) == 1);
+    etcd_response_free(response);
+  }
+  key(k, sizeof k, "ls", "b");
+  if (CALL(etcd_client_rmdir_range(c, S(k), S(end), &response))) {
+    CHECK(etcd_response_value_count(response) == 2);
+    CHECK(text_is(etcd_response_action(response), "delete"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_rmdir(c, S(prefix), true, &response))) {
+    CHECK(etcd_response_value_count(response) == 1);
+    CHECK(bytes_is(etcd_value_value(etcd_response_value_at(response, 0)), "d"));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_ls(c, S(prefix), 0, 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(etcd_response_value_count(response) == 0);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_rmdir(c, S(prefix), true, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_KEY_NOT_FOUND);
+    etcd_response_free(response);
+  }
+}
+
+static void test_leases(etcd_client *c) {
+  char k[256];
+  etcd_response *response = NULL;
+  etcd_status status;
+  int64_t lease = 0;
+  size_t i;
+  int listed = 0;
+
+  if (CALL(etcd_client_lease_grant(c, 30, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(text_is(etcd_response_action(response), "leasegrant"));
+    lease = etcd_value_lease(etcd_response_value(response));
+    CHECK(lease != 0);
+    CHECK(etcd_value_ttl(etcd_response_value(response)) == 30);
+    etcd_response_free(response);
+  }
+  key(k, sizeof k, "leases", "k");
+  if (CALL(etcd_client_put(c, S(k), S("v"), lease, &response))) etcd_response_free(response);
+  if (CALL(etcd_client_get(c, S(k), 0, &response))) {
+    CHECK(etcd_value_lease(etcd_response_value(response)) == lease);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_lease_time_to_live(c, lease, &response))) {
+    int64_t ttl = etcd_value_ttl(etcd_response_value(response));
+    CHECK(ttl > 0 && ttl <= 30);
+    CHECK(etcd_value_lease(etcd_response_value(response)) == lease);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_lease_list(c, &response))) {
+    for (i = 0; i < etcd_response_lease_count(response); i++) {
+      if (etcd_response_lease_at(response, i) == lease) listed = 1;
+    }
+    CHECK(listed);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_lease_revoke(c, lease, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    etcd_response_free(response);
+  }
+  /* revoking a lease deletes its keys */
+  if (CALL(etcd_client_get(c, S(k), 0, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_KEY_NOT_FOUND);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_lease_revoke(c, lease, &response))) {
+    CHECK(etcd_response_error_code(response) == ETCD_ERROR_GRPC_NOT_FOUND);
+    etcd_response_free(response);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Callback plumbing: a mutex-protected record of what callbacks saw, and a timed wait on it. */
+
+typedef struct {
+  int type;
+  char key[128];
+  char value[64];
+  char prev[64];
+  int has_prev;
+} seen_event;
+
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  const etcd_client *client;
+  int responses;
+  int errors;
+  int last_error_code;
+  int n;
+  seen_event events[32];
+  int on_callback_thread;
+  int off_callback_thread;
+  int nested_get_ok;
+  etcd_response *kept; /* a clone of the first response */
+  int finalized;
+  etcd_status keepalive_status;
+  char keepalive_message[256];
+} recorder;
+
+static void recorder_init(recorder *r, const etcd_client *client) {
+  memset(r, 0, sizeof *r);
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cv, NULL);
+  r->client = client;
+}
+
+static void recorder_destroy(recorder *r) {
+  etcd_response_free(r->kept);
+  pthread_mutex_destroy(&r->mu);
+  pthread_cond_destroy(&r->cv);
+}
+
+static void copy_bytes(char *dst, size_t size, etcd_bytes b) {
+  size_t n = b.len < size - 1 ? b.len : size - 1;
+  memcpy(dst, b.data, n);
+  dst[n] = '\0';
+}
+
+static int on_library_thread(void) {
+  char name[16] = {0};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  return strcmp(name, "etcd-cb") == 0;
+}
+
+static void on_watch(void *userdata, const etcd_response *response) {
+  recorder *r = (recorder *)userdata;
+  size_t i;
+  int nested_ok = -1;
+  etcd_response *copy = NULL;
+
+  /* A callback may use the blocking API (it never runs on the network threads). */
+  if (r->responses == 0) {
+    etcd_response *got = NULL;
+    nested_ok = etcd_client_head(r->client, &got) == ETCD_STATUS_OK && etcd_response_is_ok(got);
+    etcd_response_free(got);
+    if (etcd_response_clone(response, &copy) != ETCD_STATUS_OK) copy = NULL;
+  }
+  pthread_mutex_lock(&r->mu);
+  if (nested_ok >= 0) r->nested_get_ok = nested_ok;
+  if (copy != NULL) r->kept = copy;
+  if (on_library_thread()) {
+    r->on_callback_thread++;
+  } else {
+    r->off_callback_thread++;
+  }
+  r->responses++;
+  if (!etcd_response_is_ok(response)) {
+    r->errors++;
+    r->last_error_code = etcd_response_error_code(response);
+  }
+  for (i = 0; i < etcd_response_event_count(response) && r->n < 32; i++) {
+    const etcd_event *e = etcd_response_event_at(response, i);
+    seen_event *s = &r->events[r->n++];
+    s->type = (int)etcd_event_get_type(e);
+    copy_bytes(s->key, sizeof s->key, etcd_value_key(etcd_event_kv(e)));
+    copy_bytes(s->value, sizeof s->value, etcd_value_value(etcd_event_kv(e)));
+    s->has_prev = etcd_event_prev_kv(e) != NULL;
+    copy_bytes(s->prev, sizeof s->prev, etcd_value_value(etcd_event_prev_kv(e)));
+  }
+  pthread_cond_broadcast(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+}
+
+static void on_keepalive_error(void *userdata, etcd_status status, const char *message) {
+  recorder *r = (recorder *)userdata;
+  pthread_mutex_lock(&r->mu);
+  r->keepalive_status = status;
+  snprintf(r->keepalive_message, sizeof r->keepalive_message, "%s", message);
+  r->errors++;
+  pthread_cond_broadcast(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+}
+
+static void on_free(void *userdata) {
+  recorder *r = (recorder *)userdata;
+  pthread_mutex_lock(&r->mu);
+  r->finalized++;
+  pthread_mutex_unlock(&r->mu);
+}
+
+/* Waits until *counter >= target (read under the recorder's lock) or `seconds` pass. */
+static int wait_count(recorder *r, const int *counter, int target, double seconds) {
+  struct timespec deadline;
+  int reached;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += (time_t)seconds;
+  pthread_mutex_lock(&r->mu);
+  while (*counter < target) {
+    if (pthread_cond_timedwait(&r->cv, &r->mu, &deadline) == ETIMEDOUT) break;
+  }
+  reached = *counter >= target;
+  pthread_mutex_unlock(&r->mu);
+  return reached;
+}
+
+static int64_t current_revision(etcd_client *c) {
+  etcd_response *response = NULL;
+  int64_t revision = 0;
+  if (etcd_client_head(c, &response) == ETCD_STATUS_OK) revision = etcd_response_index(response);
+  etcd_response_free(response);
+  return revision;
+}
+
+static void put(etcd_client *c, const char *k, const char *v) {
+  etcd_response *response = NULL;
+  CHECK(etcd_client_put(c, S(k), S(v), 0, &response) == ETCD_STATUS_OK &&
+        etcd_response_is_ok(response));
+  etcd_response_free(response);
+}
+
+static void test_watcher(etcd_client *c) {
+  char prefix[256], k[256];
+  recorder r;
+  etcd_watcher *w = NULL;
+  etcd_response *response = NULL;
+  int64_t from;
+  bool cancelled = false;
+  int responses_after_cancel;
+  etcd_status status;
+
+  recorder_init(&r, c);
+  key(prefix, sizeof prefix, "watch", "");
+  key(k, sizeof k, "watch", "a");
+  /* From the revision after now: nothing put after this line can be missed. */
+  from = current_revision(c) + 1;
+  status = etcd_watcher_new(c, S(prefix), true, from, on_watch, &r, on_free, &w);
+  if (!CHECK(status == ETCD_STATUS_OK)) {
+    recorder_destroy(&r);
+    return;
+  }
+  put(c, k, "1");
+  put(c, k, "2");
+  if (CHECK(etcd_client_rm(c, S(k), &response) == ETCD_STATUS_OK)) etcd_response_free(response);
+
+  CHECK(wait_count(&r, &r.n, 3, 15));
+  pthread_mutex_lock(&r.mu);
+  CHECK(r.n == 3);
+  CHECK(r.events[0].type == ETCD_EVENT_TYPE_PUT && strcmp(r.events[0].key, k) == 0);
+  CHECK(strcmp(r.events[0].value, "1") == 0 && !r.events[0].has_prev);
+  CHECK(r.events[1].type == ETCD_EVENT_TYPE_PUT && strcmp(r.events[1].value, "2") == 0);
+  CHECK(r.events[1].has_prev && strcmp(r.events[1].prev, "1") == 0);
+  CHECK(r.events[2].type == ETCD_EVENT_TYPE_DELETE && strcmp(r.events[2].key, k) == 0);
+  CHECK(r.events[2].has_prev && strcmp(r.events[2].prev, "2") == 0);
+  CHECK(r.on_callback_thread > 0 && r.off_callback_thread == 0);
+  CHECK(r.nested_get_ok == 1);
+  CHECK(r.errors == 0);
+  CHECK(r.kept != NULL && etcd_response_event_count(r.kept) >= 1);
+  pthread_mutex_unlock(&r.mu);
+
+  CHECK(!etcd_watcher_ended(w));
+  CHECK(etcd_watcher_cancel(w) == ETCD_STATUS_OK);
+  CHECK(etcd_watcher_wait(w, &cancelled) == ETCD_STATUS_OK && cancelled);
+  CHECK(etcd_watcher_ended(w));
+  pthread_mutex_lock(&r.mu);
+  responses_after_cancel = r.responses;
+  pthread_mutex_unlock(&r.mu);
+  put(c, k, "after cancel");
+  pthread_mutex_lock(&r.mu);
+  CHECK(r.responses == responses_after_cancel);
+  CHECK(r.finalized == 0);
+  pthread_mutex_unlock(&r.mu);
+  etcd_watcher_free(w);
+  CHECK(r.finalized == 1);
+  recorder_destroy(&r);
+}
+
+static void test_watcher_history_and_range(etcd_client *c) {
+  char a[256], b[256], cc[256];
+  recorder r, single;
+  etcd_watcher *w = NULL, *w_single = NULL;
+  etcd_response *response = NULL;
+  etcd_status status;
+  int64_t first = 0;
+
+  key(a, sizeof a, "watch_range", "a");
+  key(b, sizeof b, "watch_range", "b");
+  key(cc, sizeof cc, "watch_range", "c");
+  if (CHECK(etcd_client_put(c, S(a), S("1"), 0, &response) == ETCD_STATUS_OK)) {
+    first = etcd_response_index(response);
+    etcd_response_free(response);
+  }
+  put(c, b, "1");
+  put(c, cc, "1");
+
+  /* [a, c) from the first revision: history first (a, b), then live events, c never. */
+  recorder_init(&r, c);
+  recorder_init(&single, c);
+  status = etcd_watcher_new_range(c, S(a), S(cc), first, on_watch, &r, NULL, &w);
+  if (!CHECK(status == ETCD_STATUS_OK)) {
+    recorder_destroy(&r);
+    recorder_destroy(&single);
+    return;
+  }
+  status = etcd_watcher_new(c, S(b), false, first, on_watch, &single, on_free, &w_single);
+  CHECK(status == ETCD_STATUS_OK);
+  CHECK(wait_count(&r, &r.n, 2, 15));
+  CHECK(wait_count(&single, &single.n, 1, 15));
+  put(c, cc, "2");
+  put(c, b, "2");
+  CHECK(wait_count(&r, &r.n, 3, 15));
+  CHECK(wait_count(&single, &single.n, 2, 15));
+  pthread_mutex_lock(&r.mu);
+  CHECK(r.n == 3);
+  CHECK(strcmp(r.events[0].key, a) == 0 && strcmp(r.events[1].key, b) == 0);
+  CHECK(strcmp(r.events[2].key, b) == 0 && strcmp(r.events[2].value, "2") == 0);
+  pthread_mutex_unlock(&r.mu);
+  pthread_mutex_lock(&single.mu);
+  CHECK(single.n == 2 && strcmp(single.events[0].key, b) == 0);
+  CHECK(strcmp(single.events[1].key, b) == 0);
+  pthread_mutex_unlock(&single.mu);
+
+  etcd_watcher_free(w); /* free without cancel: it cancels */
+  etcd_watcher_free(w_single);
+  CHECK(single.finalized == 1);
+  recorder_destroy(&r);
+  recorder_destroy(&single);
+}
+
+static void test_keepalive(etcd_client *c) {
+  char k[256];
+  recorder r, expired;
+  etcd_keepalive *ka = NULL, *ka2 = NULL;
+  etcd_response *response = NULL;
+  etcd_status status;
+  int64_t lease, lease2 = 0;
+  int alive = 1;
+  double start, gone_by;
+
+  recorder_init(&r, c);
+  recorder_init(&expired, c);
+  key(k, sizeof k, "keepalive", "k");
+
+  /* Null and invalid arguments leave the output alone. */
+  ka = (etcd_keepalive *)&passed;
+  CHECK(etcd_keepalive_new(NULL, 2, 0, NULL, NULL, NULL, &ka) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_keepalive_new(c, 0, 0, NULL, NULL, NULL, &ka) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(ka == (etcd_keepalive *)&passed);
+
+  /* A 2 s lease granted by the keep-alive outlives twice its TTL. */
+  if (!CHECK(etcd_keepalive_new(c, 2, 0, on_keepalive_error, &r, on_free, &ka) == ETCD_STATUS_OK)) {
+    recorder_destroy(&r);
+    recorder_destroy(&expired);
+    return;
+  }
+  lease = etcd_keepalive_lease(ka);
+  CHECK(lease != 0);
+  if (CALL(etcd_client_put(c, S(k), S("v"), lease, &response))) etcd_response_free(response);
+  start = now_s();
+  while (now_s() - start < 4.5 && alive) {
+    etcd_response *got = NULL;
+    alive = etcd_client_get(c, S(k), 0, &got) == ETCD_STATUS_OK && etcd_response_is_ok(got);
+    etcd_response_free(got);
+    if (alive) usleep(100 * 1000); /* polling interval while time passes, not a synchronisation */
+  }
+  CHECK(alive);
+  CHECK(etcd_keepalive_check(ka) == ETCD_STATUS_OK);
+  CHECK(etcd_keepalive_error_message(ka) == NULL);
+
+  /* Freed without revoking: the key goes once the lease expires. */
+  etcd_keepalive_free(ka);
+  CHECK(r.finalized == 1 && r.errors == 0);
+  gone_by = now_s() + 15;
+  do {
+    etcd_response *got = NULL;
+    alive = etcd_client_get(c, S(k), 0, &got) == ETCD_STATUS_OK && etcd_response_is_ok(got);
+    etcd_response_free(got);
+    if (alive) usleep(100 * 1000);
+  } while (alive && now_s() < gone_by);
+  CHECK(!alive);
+
+  /* A revoked lease: Check() reports it expired, and the error callback gets it. */
+  if (CALL(etcd_client_lease_grant(c, 10, &response))) {
+    lease2 = etcd_value_lease(etcd_response_value(response));
+    etcd_response_free(response);
+  }
+  status = etcd_keepalive_new(c, 10, lease2, on_keepalive_error, &expired, on_free, &ka2);
+  CHECK(status == ETCD_STATUS_OK);
+  CHECK(etcd_keepalive_lease(ka2) == lease2);
+  if (CALL(etcd_client_lease_revoke(c, lease2, &response))) etcd_response_free(response);
+  CHECK(etcd_keepalive_check(ka2) == ETCD_STATUS_LEASE_EXPIRED);
+  CHECK(etcd_keepalive_error_message(ka2) != NULL &&
+        strstr(etcd_keepalive_error_message(ka2), "expiration") != NULL);
+  CHECK(etcd_keepalive_check(ka2) == ETCD_STATUS_LEASE_EXPIRED);
+  CHECK(wait_count(&expired, &expired.errors, 1, 15));
+  pthread_mutex_lock(&expired.mu);
+  CHECK(expired.errors == 1);
+  CHECK(expired.keepalive_status == ETCD_STATUS_LEASE_EXPIRED);
+  CHECK(strstr(expired.keepalive_message, "expiration") != NULL);
+  pthread_mutex_unlock(&expired.mu);
+  CHECK(etcd_keepalive_cancel(ka2) == ETCD_STATUS_OK);
+  etcd_keepalive_free(ka2);
+  CHECK(expired.finalized == 1);
+  recorder_destroy(&r);
+  recorder_destroy(&expired);
+}
+
+int main(void) {
+  etcd_client *client = NULL;
+
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  test_status_and_connect();
+  test_unreachable();
+  if (CHECK(etcd_client_connect(endpoints(), NULL, &client) == ETCD_STATUS_OK)) {
+    test_put_get(client);
+    test_binary(client);
+    test_add_modify_cas(client);
+    test_ls_keys_rmdir(client);
+    test_leases(client);
+    test_watcher(client);
+    test_watcher_history_and_range(client);
+    test_keepalive(client);
+    etcd_client_free(client);
+  }
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
