@@ -140,6 +140,7 @@ pub unsafe extern "C" fn etcd_client_connect(
         if core::endpoints::parse(endpoints).0.is_empty() {
             return etcd_status::InvalidArgument;
         }
+        crate::host::prepare();
         *out = etcd_client::into_raw(core::Client::new(endpoints, options));
         etcd_status::Ok
     })

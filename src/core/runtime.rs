@@ -23,6 +23,16 @@ struct Globals {
     pool: Pool,
 }
 
+static THREAD_START: once_cell::sync::OnceCell<fn()> = once_cell::sync::OnceCell::new();
+
+/// Sets a function that each runtime worker runs when it starts. The FFI layers use it to block
+/// SIGPIPE on the runtime's threads: a C or C++ host keeps SIGPIPE's default action, and a
+/// vectored write to a connection etcd has just closed would otherwise kill the process. Only
+/// the first call counts; it must come before the first client is created.
+pub fn set_thread_start_hook(hook: fn()) {
+    let _ = THREAD_START.set(hook);
+}
+
 static GLOBALS: Mutex<Option<&'static Globals>> = Mutex::new(None);
 
 thread_local! {
@@ -55,6 +65,11 @@ fn build(pid: u32) -> &'static Globals {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name(RUNTIME_THREAD_NAME)
+        .on_thread_start(|| {
+            if let Some(hook) = THREAD_START.get() {
+                hook();
+            }
+        })
         .enable_all()
         .build()
         .expect("failed to start the etcd client runtime");

@@ -234,6 +234,7 @@ fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::Clie
 }
 
 fn client_new(endpoints: &str, load_balancer: &str, options: &ffi::ClientOptionsData) -> Box<Client> {
+    crate::host::prepare();
     let c = guard(lame_client, || core::Client::new(endpoints, client_options(load_balancer, options)));
     Box::new(Client(c))
 }
