@@ -62,10 +62,76 @@ Client::Client(std::string const& etcd_url, std::string const& load_balancer)
   install_scheduler();
 }
 
+Client::Client(std::string const& etcd_url, ClientOptions const& options)
+    : client_(std::make_shared<SyncClient>(etcd_url, options)) {
+  install_scheduler();
+}
+
+Client::Client(std::string const& etcd_url, std::string const& username,
+               std::string const& password, int const auth_token_ttl,
+               std::string const& load_balancer)
+    : client_(std::make_shared<SyncClient>(etcd_url, username, password, auth_token_ttl,
+                                           load_balancer)) {
+  install_scheduler();
+}
+
+Client::Client(std::string const& etcd_url, std::string const& username,
+               std::string const& password, int const auth_token_ttl,
+               ClientOptions const& options)
+    : client_(std::make_shared<SyncClient>(etcd_url, username, password, auth_token_ttl,
+                                           options)) {
+  install_scheduler();
+}
+
+Client::Client(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+               std::string const& privkey, std::string const& target_name_override,
+               std::string const& load_balancer)
+    : client_(std::make_shared<SyncClient>(etcd_url, ca, cert, privkey, target_name_override,
+                                           load_balancer)) {
+  install_scheduler();
+}
+
+Client::Client(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+               std::string const& privkey, std::string const& target_name_override,
+               ClientOptions const& options)
+    : client_(std::make_shared<SyncClient>(etcd_url, ca, cert, privkey, target_name_override,
+                                           options)) {
+  install_scheduler();
+}
+
 Client::Client(SyncClient* client) : client_(client, [](SyncClient*) {}) { install_scheduler(); }
 
 Client* Client::WithUrl(std::string const& etcd_url, std::string const& load_balancer) {
   return new Client(etcd_url, load_balancer);
+}
+
+Client* Client::WithUrl(std::string const& etcd_url, ClientOptions const& options) {
+  return new Client(etcd_url, options);
+}
+
+Client* Client::WithUser(std::string const& etcd_url, std::string const& username,
+                         std::string const& password, int const auth_token_ttl,
+                         std::string const& load_balancer) {
+  return new Client(etcd_url, username, password, auth_token_ttl, load_balancer);
+}
+
+Client* Client::WithUser(std::string const& etcd_url, std::string const& username,
+                         std::string const& password, int const auth_token_ttl,
+                         ClientOptions const& options) {
+  return new Client(etcd_url, username, password, auth_token_ttl, options);
+}
+
+Client* Client::WithSSL(std::string const& etcd_url, std::string const& ca,
+                        std::string const& cert, std::string const& privkey,
+                        std::string const& target_name_override,
+                        std::string const& load_balancer) {
+  return new Client(etcd_url, ca, cert, privkey, target_name_override, load_balancer);
+}
+
+Client* Client::WithSSL(std::string const& etcd_url, ClientOptions const& options,
+                        std::string const& ca, std::string const& cert,
+                        std::string const& privkey, std::string const& target_name_override) {
+  return new Client(etcd_url, ca, cert, privkey, target_name_override, options);
 }
 
 Client* Client::WithClient(SyncClient* client) { return new Client(client); }
@@ -236,6 +302,75 @@ pplx::task<Response> Client::leasetimetolive(int64_t lease_id) {
 
 pplx::task<Response> Client::leases() {
   return execute_async(*client_->handle_, req::lease_leases());
+}
+
+pplx::task<Response> Client::lock(std::string const& key) { return lock(key, 10); }
+
+pplx::task<Response> Client::lock(std::string const& key, const bool sync) {
+  return lock(key, 10, sync);
+}
+
+pplx::task<Response> Client::lock(std::string const& key, int lease_ttl) {
+  return execute_async(*client_->handle_, req::lock(key, lease_ttl));
+}
+
+pplx::task<Response> Client::lock(std::string const& key, int lease_ttl, const bool sync) {
+  if (sync) return pplx::task_from_result(client_->lock(key, lease_ttl));
+  return lock(key, lease_ttl);
+}
+
+pplx::task<Response> Client::lock_with_lease(std::string const& key, int64_t lease_id) {
+  return execute_async(*client_->handle_, req::lock_with_lease(key, lease_id));
+}
+
+pplx::task<Response> Client::lock_with_lease(std::string const& key, int64_t lease_id,
+                                             const bool sync) {
+  if (sync) return pplx::task_from_result(client_->lock_with_lease(key, lease_id));
+  return lock_with_lease(key, lease_id);
+}
+
+pplx::task<Response> Client::unlock(std::string const& lock_key) {
+  return execute_async(*client_->handle_, req::unlock(lock_key));
+}
+
+pplx::task<Response> Client::txn(etcdv3::Transaction const& txn) {
+  return execute_async(*client_->handle_, req::txn(txn));
+}
+
+pplx::task<Response> Client::campaign(std::string const& name, int64_t lease_id,
+                                      std::string const& value) {
+  return execute_async(*client_->handle_, req::campaign(name, lease_id, value));
+}
+
+pplx::task<Response> Client::proclaim(std::string const& name, int64_t lease_id,
+                                      std::string const& key, int64_t revision,
+                                      std::string const& value) {
+  return execute_async(*client_->handle_, req::proclaim(name, lease_id, key, revision, value));
+}
+
+pplx::task<Response> Client::leader(std::string const& name) {
+  return execute_async(*client_->handle_, req::leader(name));
+}
+
+std::unique_ptr<Client::Observer> Client::observe(std::string const& name) {
+  return client_->observe(name);
+}
+
+pplx::task<Response> Client::resign(std::string const& name, int64_t lease_id,
+                                    std::string const& key, int64_t revision) {
+  return execute_async(*client_->handle_, req::resign(name, lease_id, key, revision));
+}
+
+pplx::task<Response> Client::add_member(std::string const& peer_urls, bool is_learner) {
+  return execute_async(*client_->handle_, req::member_add(peer_urls, is_learner));
+}
+
+pplx::task<Response> Client::list_member() {
+  return execute_async(*client_->handle_, req::member_list());
+}
+
+pplx::task<Response> Client::remove_member(const uint64_t member_id) {
+  return execute_async(*client_->handle_, req::member_remove(member_id));
 }
 
 const std::string& Client::current_auth_token() const { return client_->current_auth_token(); }

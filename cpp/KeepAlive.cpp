@@ -40,6 +40,10 @@ struct KeepAlive::Impl {
   static std::shared_ptr<detail::ClientHandle> connection(std::string const& address) {
     return detail::new_client_handle(address, "round_robin");
   }
+  static std::shared_ptr<detail::ClientHandle> connection(
+      std::shared_ptr<detail::ClientHandle> const& handle) {
+    return handle;
+  }
 
   // An empty `handler` gives an empty sink: failures are then only kept for Check().
   template <class Source>
@@ -86,6 +90,46 @@ KeepAlive::KeepAlive(std::string const& address,
                      std::function<void(std::exception_ptr)> const& handler, int ttl,
                      int64_t lease_id)
     : impl_(Impl::start(address, handler, ttl, lease_id)),
+      lease_id(ffi::keepalive_lease(*impl_->keepalive)) {}
+
+KeepAlive::KeepAlive(std::string const& address, std::string const& username,
+                     std::string const& password, int ttl, int64_t lease_id,
+                     int const auth_token_ttl)
+    : impl_(Impl::start(
+          detail::new_client_handle(
+              address, detail::user_options(username, password, auth_token_ttl, "round_robin")),
+          nullptr, ttl, lease_id)),
+      lease_id(ffi::keepalive_lease(*impl_->keepalive)) {}
+
+KeepAlive::KeepAlive(std::string const& address, ClientOptions const& options, int ttl,
+                     int64_t lease_id)
+    : impl_(Impl::start(detail::new_client_handle(address, options), nullptr, ttl, lease_id)),
+      lease_id(ffi::keepalive_lease(*impl_->keepalive)) {}
+
+KeepAlive::KeepAlive(std::string const& address, std::string const& username,
+                     std::string const& password,
+                     std::function<void(std::exception_ptr)> const& handler, int ttl,
+                     int64_t lease_id, int const auth_token_ttl)
+    : impl_(Impl::start(
+          detail::new_client_handle(
+              address, detail::user_options(username, password, auth_token_ttl, "round_robin")),
+          handler, ttl, lease_id)),
+      lease_id(ffi::keepalive_lease(*impl_->keepalive)) {}
+
+KeepAlive::KeepAlive(std::string const& address, std::string const& ca, std::string const& cert,
+                     std::string const& privkey,
+                     std::function<void(std::exception_ptr)> const& handler, int ttl,
+                     int64_t lease_id, std::string const& target_name_override)
+    : impl_(Impl::start(detail::new_client_handle(
+                            address, detail::tls_options(ca, cert, privkey, target_name_override,
+                                                         "round_robin")),
+                        handler, ttl, lease_id)),
+      lease_id(ffi::keepalive_lease(*impl_->keepalive)) {}
+
+KeepAlive::KeepAlive(std::string const& address, ClientOptions const& options,
+                     std::function<void(std::exception_ptr)> const& handler, int ttl,
+                     int64_t lease_id)
+    : impl_(Impl::start(detail::new_client_handle(address, options), handler, ttl, lease_id)),
       lease_id(ffi::keepalive_lease(*impl_->keepalive)) {}
 
 KeepAlive::~KeepAlive() {}

@@ -28,11 +28,71 @@ namespace req = detail::request;
 SyncClient::SyncClient(std::string const& etcd_url, std::string const& load_balancer)
     : handle_(detail::new_client_handle(etcd_url, load_balancer)) {}
 
+SyncClient::SyncClient(std::string const& etcd_url, ClientOptions const& options)
+    : handle_(detail::new_client_handle(etcd_url, options)) {}
+
+SyncClient::SyncClient(std::string const& etcd_url, std::string const& username,
+                       std::string const& password, int const auth_token_ttl,
+                       std::string const& load_balancer)
+    : handle_(detail::new_client_handle(
+          etcd_url, detail::user_options(username, password, auth_token_ttl, load_balancer))) {}
+
+SyncClient::SyncClient(std::string const& etcd_url, std::string const& username,
+                       std::string const& password, int const auth_token_ttl,
+                       ClientOptions const& options)
+    : handle_(detail::new_client_handle(
+          etcd_url, detail::user_options(options, username, password, auth_token_ttl))) {}
+
+SyncClient::SyncClient(std::string const& etcd_url, std::string const& ca,
+                       std::string const& cert, std::string const& privkey,
+                       std::string const& target_name_override, std::string const& load_balancer)
+    : handle_(detail::new_client_handle(
+          etcd_url,
+          detail::tls_options(ca, cert, privkey, target_name_override, load_balancer))) {}
+
+SyncClient::SyncClient(std::string const& etcd_url, std::string const& ca,
+                       std::string const& cert, std::string const& privkey,
+                       std::string const& target_name_override, ClientOptions const& options)
+    : handle_(detail::new_client_handle(
+          etcd_url, detail::tls_options(options, ca, cert, privkey, target_name_override))) {}
+
 SyncClient* SyncClient::WithUrl(std::string const& etcd_url, std::string const& load_balancer) {
   return new SyncClient(etcd_url, load_balancer);
 }
 
-SyncClient::~SyncClient() {}
+SyncClient* SyncClient::WithUrl(std::string const& etcd_url, ClientOptions const& options) {
+  return new SyncClient(etcd_url, options);
+}
+
+SyncClient* SyncClient::WithUser(std::string const& etcd_url, std::string const& username,
+                                 std::string const& password, int const auth_token_ttl,
+                                 std::string const& load_balancer) {
+  return new SyncClient(etcd_url, username, password, auth_token_ttl, load_balancer);
+}
+
+SyncClient* SyncClient::WithUser(std::string const& etcd_url, std::string const& username,
+                                 std::string const& password, int const auth_token_ttl,
+                                 ClientOptions const& options) {
+  return new SyncClient(etcd_url, username, password, auth_token_ttl, options);
+}
+
+SyncClient* SyncClient::WithSSL(std::string const& etcd_url, std::string const& ca,
+                                std::string const& cert, std::string const& privkey,
+                                std::string const& target_name_override,
+                                std::string const& load_balancer) {
+  return new SyncClient(etcd_url, ca, cert, privkey, target_name_override, load_balancer);
+}
+
+SyncClient* SyncClient::WithSSL(std::string const& etcd_url, ClientOptions const& options,
+                                std::string const& ca, std::string const& cert,
+                                std::string const& privkey,
+                                std::string const& target_name_override) {
+  return new SyncClient(etcd_url, ca, cert, privkey, target_name_override, options);
+}
+
+// Locks taken with lock() are kept alive by the connection, which Watchers and KeepAlives made
+// from this client may keep open: as in etcd-cpp-apiv3, they end with the client that took them.
+SyncClient::~SyncClient() { ffi::client_release_locks(*handle_->client); }
 
 Response SyncClient::head() { return detail::execute(*handle_, req::head()); }
 
@@ -181,7 +241,86 @@ Response SyncClient::leasetimetolive(int64_t lease_id) {
 
 Response SyncClient::leases() { return detail::execute(*handle_, req::lease_leases()); }
 
-const std::string& SyncClient::current_auth_token() const { return handle_->auth_token; }
+Response SyncClient::lock(std::string const& key) { return lock(key, 10); }
+
+Response SyncClient::lock(std::string const& key, int lease_ttl) {
+  return detail::execute(*handle_, req::lock(key, lease_ttl));
+}
+
+Response SyncClient::lock_with_lease(std::string const& key, int64_t lease_id) {
+  return detail::execute(*handle_, req::lock_with_lease(key, lease_id));
+}
+
+Response SyncClient::unlock(std::string const& lock_key) {
+  return detail::execute(*handle_, req::unlock(lock_key));
+}
+
+Response SyncClient::txn(etcdv3::Transaction const& txn) {
+  return detail::execute(*handle_, req::txn(txn));
+}
+
+Response SyncClient::campaign(std::string const& name, int64_t lease_id,
+                              std::string const& value) {
+  return detail::execute(*handle_, req::campaign(name, lease_id, value));
+}
+
+Response SyncClient::proclaim(std::string const& name, int64_t lease_id, std::string const& key,
+                              int64_t revision, std::string const& value) {
+  return detail::execute(*handle_, req::proclaim(name, lease_id, key, revision, value));
+}
+
+Response SyncClient::leader(std::string const& name) {
+  return detail::execute(*handle_, req::leader(name));
+}
+
+Response SyncClient::resign(std::string const& name, int64_t lease_id, std::string const& key,
+                            int64_t revision) {
+  return detail::execute(*handle_, req::resign(name, lease_id, key, revision));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Observer. It holds the connection, so it stays usable after the client is gone.
+// ------------------------------------------------------------------------------------------------
+
+struct SyncClient::Observer::Impl {
+  // Members are destroyed in reverse order: the observer before its connection handle.
+  std::shared_ptr<detail::ClientHandle> client;
+  rust::Box<ffi::Observer> observer;
+
+  Impl(std::shared_ptr<detail::ClientHandle> c, rust::Box<ffi::Observer> o)
+      : client(std::move(c)), observer(std::move(o)) {}
+};
+
+SyncClient::Observer::Observer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SyncClient::Observer::~Observer() {}
+
+Response SyncClient::Observer::WaitOnce() {
+  if (!impl_) return Response();
+  return detail::to_response(ffi::observer_wait_once(*impl_->observer));
+}
+
+std::unique_ptr<SyncClient::Observer> SyncClient::observe(std::string const& name) {
+  std::unique_ptr<Observer::Impl> impl(
+      new Observer::Impl(handle_, ffi::observer_new(*handle_->client, detail::as_slice(name))));
+  return std::unique_ptr<Observer>(new Observer(std::move(impl)));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Members.
+// ------------------------------------------------------------------------------------------------
+
+Response SyncClient::add_member(std::string const& peer_urls, bool is_learner) {
+  return detail::execute(*handle_, req::member_add(peer_urls, is_learner));
+}
+
+Response SyncClient::list_member() { return detail::execute(*handle_, req::member_list()); }
+
+Response SyncClient::remove_member(const uint64_t member_id) {
+  return detail::execute(*handle_, req::member_remove(member_id));
+}
+
+const std::string& SyncClient::current_auth_token() const { return handle_->auth_token(); }
 
 void SyncClient::set_grpc_timeout_ms(int64_t ms) {
   ffi::client_set_timeout_ms(*handle_->client, ms < 1 ? 0 : ms);

@@ -49,6 +49,10 @@ struct Watcher::Impl {
   static std::shared_ptr<detail::ClientHandle> connection(std::string const& address) {
     return detail::new_client_handle(address, "round_robin");
   }
+  static std::shared_ptr<detail::ClientHandle> connection(
+      std::shared_ptr<detail::ClientHandle> const& handle) {
+    return handle;
+  }
 
   template <class Source>
   static std::unique_ptr<Impl> start(Source const& source, ffi::WatchSpecData const& spec,
@@ -131,6 +135,136 @@ Watcher::Watcher(std::string const& address, std::string const& key,
                  std::function<void(Response)> callback)
     : impl_(Impl::start(address, range_spec(key, range_end, fromIndex), std::move(callback),
                         nullptr)) {}
+
+// ------------------------------------------------------------------------------------------------
+// Over a new connection with credentials, TLS or options.
+// ------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::shared_ptr<detail::ClientHandle> user_connection(std::string const& address,
+                                                      std::string const& username,
+                                                      std::string const& password,
+                                                      int auth_token_ttl) {
+  return detail::new_client_handle(
+      address, detail::user_options(username, password, auth_token_ttl, "round_robin"));
+}
+
+std::shared_ptr<detail::ClientHandle> tls_connection(std::string const& address,
+                                                     std::string const& ca,
+                                                     std::string const& cert,
+                                                     std::string const& privkey,
+                                                     std::string const& target_name_override) {
+  return detail::new_client_handle(
+      address, detail::tls_options(ca, cert, privkey, target_name_override, "round_robin"));
+}
+
+}  // namespace
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key,
+                 std::function<void(Response)> callback, bool recursive, int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        key_spec(key, 0, recursive), std::move(callback), nullptr)) {}
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key,
+                 std::string const& range_end, std::function<void(Response)> callback,
+                 int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        range_spec(key, range_end, 0), std::move(callback), nullptr)) {}
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key, int64_t fromIndex,
+                 std::function<void(Response)> callback, bool recursive, int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        key_spec(key, fromIndex, recursive), std::move(callback), nullptr)) {}
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key,
+                 std::string const& range_end, int64_t fromIndex,
+                 std::function<void(Response)> callback, int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        range_spec(key, range_end, fromIndex), std::move(callback), nullptr)) {}
+
+Watcher::Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+                 std::string const& privkey, std::string const& key, int64_t fromIndex,
+                 std::function<void(Response)> callback, bool recursive,
+                 std::string const& target_name_override)
+    : impl_(Impl::start(tls_connection(address, ca, cert, privkey, target_name_override),
+                        key_spec(key, fromIndex, recursive), std::move(callback), nullptr)) {}
+
+Watcher::Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+                 std::string const& privkey, std::string const& key,
+                 std::string const& range_end, int64_t fromIndex,
+                 std::function<void(Response)> callback, std::string const& target_name_override)
+    : impl_(Impl::start(tls_connection(address, ca, cert, privkey, target_name_override),
+                        range_spec(key, range_end, fromIndex), std::move(callback), nullptr)) {}
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+                 bool recursive, int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        key_spec(key, 0, recursive), std::move(callback),
+                        std::move(wait_callback))) {}
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key,
+                 std::string const& range_end, std::function<void(Response)> callback,
+                 std::function<void(bool)> wait_callback, int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        range_spec(key, range_end, 0), std::move(callback),
+                        std::move(wait_callback))) {}
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key, int64_t fromIndex,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+                 bool recursive, int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        key_spec(key, fromIndex, recursive), std::move(callback),
+                        std::move(wait_callback))) {}
+
+Watcher::Watcher(std::string const& address, std::string const& username,
+                 std::string const& password, std::string const& key,
+                 std::string const& range_end, int64_t fromIndex,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+                 int const auth_token_ttl)
+    : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
+                        range_spec(key, range_end, fromIndex), std::move(callback),
+                        std::move(wait_callback))) {}
+
+Watcher::Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+                 std::string const& privkey, std::string const& key, int64_t fromIndex,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+                 bool recursive, std::string const& target_name_override)
+    : impl_(Impl::start(tls_connection(address, ca, cert, privkey, target_name_override),
+                        key_spec(key, fromIndex, recursive), std::move(callback),
+                        std::move(wait_callback))) {}
+
+Watcher::Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+                 std::string const& privkey, std::string const& key,
+                 std::string const& range_end, int64_t fromIndex,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+                 std::string const& target_name_override)
+    : impl_(Impl::start(tls_connection(address, ca, cert, privkey, target_name_override),
+                        range_spec(key, range_end, fromIndex), std::move(callback),
+                        std::move(wait_callback))) {}
+
+Watcher::Watcher(std::string const& address, ClientOptions const& options,
+                 std::string const& key, int64_t fromIndex,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+                 bool recursive)
+    : impl_(Impl::start(detail::new_client_handle(address, options),
+                        key_spec(key, fromIndex, recursive), std::move(callback),
+                        std::move(wait_callback))) {}
+
+Watcher::Watcher(std::string const& address, ClientOptions const& options,
+                 std::string const& key, std::string const& range_end, int64_t fromIndex,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback)
+    : impl_(Impl::start(detail::new_client_handle(address, options),
+                        range_spec(key, range_end, fromIndex), std::move(callback),
+                        std::move(wait_callback))) {}
 
 // ------------------------------------------------------------------------------------------------
 // With wait callback.

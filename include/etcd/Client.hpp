@@ -12,8 +12,10 @@
 #include <ratio>
 #include <string>
 
+#include "etcd/ClientOptions.hpp"
 #include "etcd/Response.hpp"
 #include "etcd/SyncClient.hpp"
+#include "etcd/v3/Transaction.hpp"
 #include "etcd/v3/action_constants.hpp"
 #include "pplx/pplxtasks.h"
 
@@ -47,12 +49,58 @@ class Client {
    */
   Client(std::string const& etcd_url, std::string const& load_balancer = "round_robin");
 
+  /// Creates a client with the given connection settings, see `SyncClient(url, options)`.
+  Client(std::string const& etcd_url, ClientOptions const& options);
+
+  /// Creates a client that logs in with a user name and password, see `SyncClient`.
+  Client(std::string const& etcd_url, std::string const& username, std::string const& password,
+         int const auth_token_ttl = 300, std::string const& load_balancer = "round_robin");
+
+  /// Creates a client that logs in with a user name and password, with further settings.
+  Client(std::string const& etcd_url, std::string const& username, std::string const& password,
+         int const auth_token_ttl, ClientOptions const& options);
+
+  /// Creates a client that connects with TLS (PEM file paths), see `SyncClient`.
+  Client(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+         std::string const& privkey, std::string const& target_name_override,
+         std::string const& load_balancer = "round_robin");
+
+  /// Creates a client that connects with TLS, with further settings.
+  Client(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+         std::string const& privkey, std::string const& target_name_override,
+         ClientOptions const& options);
+
   /// Wraps an existing `SyncClient`, which must outlive this client and is not deleted by it.
   Client(SyncClient* client);
 
   /// Same as the constructor; the caller owns the returned object.
   static Client* WithUrl(std::string const& etcd_url,
                          std::string const& load_balancer = "round_robin");
+
+  /// Same as the constructor; the caller owns the returned object.
+  static Client* WithUrl(std::string const& etcd_url, ClientOptions const& options);
+
+  /// Same as the user/password constructor; the caller owns the returned object.
+  static Client* WithUser(std::string const& etcd_url, std::string const& username,
+                          std::string const& password, int const auth_token_ttl = 300,
+                          std::string const& load_balancer = "round_robin");
+
+  /// Same as the user/password constructor with options; the caller owns the returned object.
+  static Client* WithUser(std::string const& etcd_url, std::string const& username,
+                          std::string const& password, int const auth_token_ttl,
+                          ClientOptions const& options);
+
+  /// Same as the TLS constructor; the caller owns the returned object.
+  static Client* WithSSL(std::string const& etcd_url, std::string const& ca,
+                         std::string const& cert = "", std::string const& privkey = "",
+                         std::string const& target_name_override = "",
+                         std::string const& load_balancer = "round_robin");
+
+  /// Same as the TLS constructor with options; the caller owns the returned object.
+  static Client* WithSSL(std::string const& etcd_url, ClientOptions const& options,
+                         std::string const& ca, std::string const& cert = "",
+                         std::string const& privkey = "",
+                         std::string const& target_name_override = "");
 
   /// Same as `Client(SyncClient*)`; the caller owns the returned object (not `client`).
   static Client* WithClient(SyncClient* client);
@@ -183,7 +231,67 @@ class Client {
   /// Lists the ids of all leases, see `SyncClient::leases`.
   pplx::task<Response> leases();
 
-  /// The authentication token ("" without authentication).
+  /// Takes a lock with a 10-second lease kept alive by the library, see `SyncClient::lock`.
+  pplx::task<Response> lock(std::string const& key);
+
+  /**
+   * Takes a lock with a 10-second lease. With `sync`, waits for the lock on the calling thread
+   * and returns a completed task (etcd-cpp-apiv3 offered this to spare its thread pool; here no
+   * thread waits in either case).
+   */
+  pplx::task<Response> lock(std::string const& key, const bool sync);
+
+  /// Takes a lock with a lease of `lease_ttl` seconds, see `SyncClient::lock`.
+  pplx::task<Response> lock(std::string const& key, int lease_ttl);
+
+  /// Takes a lock with a lease of `lease_ttl` seconds; with `sync`, on the calling thread.
+  pplx::task<Response> lock(std::string const& key, int lease_ttl, const bool sync);
+
+  /// Takes a lock with the caller's lease, see `SyncClient::lock_with_lease`.
+  pplx::task<Response> lock_with_lease(std::string const& key, int64_t lease_id);
+
+  /// Takes a lock with the caller's lease; with `sync`, on the calling thread.
+  pplx::task<Response> lock_with_lease(std::string const& key, int64_t lease_id,
+                                       const bool sync);
+
+  /// Releases a lock (`lock_key()` of the lock response), see `SyncClient::unlock`.
+  pplx::task<Response> unlock(std::string const& lock_key);
+
+  /// Runs a transaction, see `SyncClient::txn`. The transaction is copied when this is called.
+  pplx::task<Response> txn(etcdv3::Transaction const& txn);
+
+  /// Campaigns in an election, completing when elected, see `SyncClient::campaign`.
+  pplx::task<Response> campaign(std::string const& name, int64_t lease_id,
+                                std::string const& value);
+
+  /// Announces a new value as leader, see `SyncClient::proclaim`.
+  pplx::task<Response> proclaim(std::string const& name, int64_t lease_id,
+                                std::string const& key, int64_t revision,
+                                std::string const& value);
+
+  /// The current leader's announcement, see `SyncClient::leader`.
+  pplx::task<Response> leader(std::string const& name);
+
+  /// Reports the leader announcements of an election, see `SyncClient::Observer`.
+  using Observer = SyncClient::Observer;
+
+  /// Starts observing the leaders of election `name` (returns at once).
+  std::unique_ptr<Observer> observe(std::string const& name);
+
+  /// Gives up leadership, see `SyncClient::resign`.
+  pplx::task<Response> resign(std::string const& name, int64_t lease_id, std::string const& key,
+                              int64_t revision);
+
+  /// Adds a cluster member, see `SyncClient::add_member`.
+  pplx::task<Response> add_member(std::string const& peer_urls, bool is_learner = false);
+
+  /// Lists the cluster members, see `SyncClient::list_member`.
+  pplx::task<Response> list_member();
+
+  /// Removes a cluster member, see `SyncClient::remove_member`.
+  pplx::task<Response> remove_member(const uint64_t member_id);
+
+  /// The authentication token ("" without authentication), see `SyncClient`.
   const std::string& current_auth_token() const;
 
   /// The underlying blocking client (owned by this client unless it was passed in).

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "etcd/ClientOptions.hpp"
 #include "etcd/Response.hpp"
 #include "etcd/SyncClient.hpp"
 
@@ -38,6 +39,9 @@ class Client;
  * `KeepAlive`.
  *
  * The keep-alive keeps its connection alive by itself and may outlive the client it was made from.
+ * The constructors taking an address open a connection of their own: plain, logging in with a
+ * user name and password, with TLS (PEM file paths as for `SyncClient`), or with any
+ * `ClientOptions`.
  */
 class KeepAlive {
  public:
@@ -50,6 +54,14 @@ class KeepAlive {
   /// Keeps a lease alive over a new connection to `address`.
   KeepAlive(std::string const& address, int ttl, int64_t lease_id = 0);
 
+  /// Keeps a lease alive over a new connection that logs in as `username`.
+  KeepAlive(std::string const& address, std::string const& username, std::string const& password,
+            int ttl, int64_t lease_id = 0, int const auth_token_ttl = 300);
+
+  /// Keeps a lease alive over a new connection with the given settings (TLS, credentials...).
+  KeepAlive(std::string const& address, ClientOptions const& options, int ttl,
+            int64_t lease_id = 0);
+
   /// Keeps a lease alive through `client`; refresh failures are passed to `handler`.
   KeepAlive(Client const& client, std::function<void(std::exception_ptr)> const& handler,
             int ttl, int64_t lease_id = 0);
@@ -61,6 +73,24 @@ class KeepAlive {
   /// Keeps a lease alive over a new connection; refresh failures are passed to `handler`.
   KeepAlive(std::string const& address, std::function<void(std::exception_ptr)> const& handler,
             int ttl, int64_t lease_id = 0);
+
+  /// Keeps a lease alive over a new connection that logs in as `username`; refresh failures
+  /// are passed to `handler`.
+  KeepAlive(std::string const& address, std::string const& username, std::string const& password,
+            std::function<void(std::exception_ptr)> const& handler, int ttl,
+            int64_t lease_id = 0, int const auth_token_ttl = 300);
+
+  /// Keeps a lease alive over a new TLS connection (PEM file paths, see `SyncClient`'s TLS
+  /// constructor); refresh failures are passed to `handler`.
+  KeepAlive(std::string const& address, std::string const& ca, std::string const& cert,
+            std::string const& privkey, std::function<void(std::exception_ptr)> const& handler,
+            int ttl, int64_t lease_id = 0, std::string const& target_name_override = "");
+
+  /// Keeps a lease alive over a new connection with the given settings; refresh failures are
+  /// passed to `handler`.
+  KeepAlive(std::string const& address, ClientOptions const& options,
+            std::function<void(std::exception_ptr)> const& handler, int ttl,
+            int64_t lease_id = 0);
 
   KeepAlive(KeepAlive const&) = delete;
   KeepAlive(KeepAlive&&) = delete;

@@ -13,8 +13,11 @@
 #include <mutex>
 #include <ratio>
 #include <string>
+#include <vector>
 
+#include "etcd/ClientOptions.hpp"
 #include "etcd/Response.hpp"
+#include "etcd/v3/Transaction.hpp"
 #include "etcd/v3/action_constants.hpp"
 
 namespace etcdv3 {
@@ -49,6 +52,12 @@ struct ClientHandle;
  * etcd.put("/foo", "bar");
  * std::cout << etcd.get("/foo").value().as_string() << std::endl;
  * @endcode
+ *
+ * Connections are plain, log in with a user name and password, use TLS, or combine these and
+ * further settings through `ClientOptions` (the constructors and the `WithUrl`, `WithUser` and
+ * `WithSSL` factories). This library has no gRPC dependency: etcd-cpp-apiv3's overloads taking
+ * `grpc::ChannelArguments` and `grpc_channel()` do not exist; `ClientOptions` carries the
+ * settings instead.
  */
 class SyncClient {
  public:
@@ -62,14 +71,86 @@ class SyncClient {
    */
   SyncClient(std::string const& etcd_url, std::string const& load_balancer = "round_robin");
 
+  /**
+   * Creates a client with the given connection settings (TLS, credentials, timeouts, keep-alive,
+   * message sizes, load balancing; see `ClientOptions`). This takes the place of
+   * etcd-cpp-apiv3's `grpc::ChannelArguments` constructor.
+   */
+  SyncClient(std::string const& etcd_url, ClientOptions const& options);
+
+  /**
+   * Creates a client that logs in with a user name and password (both non-empty; otherwise no
+   * authentication is used). Never throws: a failed login is reported by every operation
+   * (code 3, "etcdserver: authentication failed, invalid user ID or password").
+   *
+   * @param auth_token_ttl etcd's `--auth-token-ttl` in seconds; the token is renewed before
+   *                       it runs out (and whenever etcd refuses it).
+   */
+  SyncClient(std::string const& etcd_url, std::string const& username,
+             std::string const& password, int const auth_token_ttl = 300,
+             std::string const& load_balancer = "round_robin");
+
+  /// Like the user/password constructor, with further settings from `options` (its user,
+  /// password and auth_token_ttl are replaced by the arguments).
+  SyncClient(std::string const& etcd_url, std::string const& username,
+             std::string const& password, int const auth_token_ttl,
+             ClientOptions const& options);
+
+  /**
+   * Creates a client that connects with TLS. The files are read when the client is created; a
+   * file that cannot be read makes every operation fail with code 3 and a message naming it.
+   *
+   * @param ca PEM file of the CA certificate(s) ("": the system's roots).
+   * @param cert PEM file of the client certificate ("" for none).
+   * @param privkey PEM file of the client certificate's private key ("" for none).
+   * @param target_name_override the name the server certificate must carry when it is not the
+   *                             endpoint's host (e.g. the endpoints are IP addresses); "" for none.
+   */
+  SyncClient(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+             std::string const& privkey, std::string const& target_name_override,
+             std::string const& load_balancer = "round_robin");
+
+  /// Like the TLS constructor, with further settings from `options` (its TLS fields are replaced
+  /// by the arguments; its user and password, if set, are used as well).
+  SyncClient(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+             std::string const& privkey, std::string const& target_name_override,
+             ClientOptions const& options);
+
   /// Same as the constructor; the caller owns the returned object.
   static SyncClient* WithUrl(std::string const& etcd_url,
                              std::string const& load_balancer = "round_robin");
 
+  /// Same as the constructor; the caller owns the returned object.
+  static SyncClient* WithUrl(std::string const& etcd_url, ClientOptions const& options);
+
+  /// Same as the user/password constructor; the caller owns the returned object.
+  static SyncClient* WithUser(std::string const& etcd_url, std::string const& username,
+                              std::string const& password, int const auth_token_ttl = 300,
+                              std::string const& load_balancer = "round_robin");
+
+  /// Same as the user/password constructor with options; the caller owns the returned object.
+  static SyncClient* WithUser(std::string const& etcd_url, std::string const& username,
+                              std::string const& password, int const auth_token_ttl,
+                              ClientOptions const& options);
+
+  /// Same as the TLS constructor; the caller owns the returned object.
+  static SyncClient* WithSSL(std::string const& etcd_url, std::string const& ca,
+                             std::string const& cert = "", std::string const& privkey = "",
+                             std::string const& target_name_override = "",
+                             std::string const& load_balancer = "round_robin");
+
+  /// Same as the TLS constructor with options (which come second, as in etcd-cpp-apiv3's
+  /// `grpc::ChannelArguments` variant); the caller owns the returned object.
+  static SyncClient* WithSSL(std::string const& etcd_url, ClientOptions const& options,
+                             std::string const& ca, std::string const& cert = "",
+                             std::string const& privkey = "",
+                             std::string const& target_name_override = "");
+
   SyncClient(SyncClient const&) = delete;
   SyncClient& operator=(SyncClient const&) = delete;
 
-  /// Closes this handle on the connection (watchers and keep-alives made from it keep working).
+  /// Closes this handle on the connection. Watchers and keep-alives made from it keep working;
+  /// locks taken with `lock()` and not unlocked stop being kept alive (their leases expire).
   ~SyncClient();
 
   /// The current revision and cluster identity (`index()`, `cluster_id()`, `member_id()`,
@@ -192,12 +273,97 @@ class SyncClient {
   /// Lists the ids of all leases in `leases()`.
   Response leases();
 
-  /// The authentication token ("" without authentication).
+  /**
+   * Takes the lock `key`, waiting as long as another holder has it, with a new lease of 10
+   * seconds kept alive by the library until `unlock()` (or until this client is destroyed).
+   * `lock_key()` of the response is the key to pass to `unlock()`; `value().lease()` the lease.
+   * With `set_grpc_timeout`, waiting longer gives code 4 ("gRPC timeout").
+   */
+  Response lock(std::string const& key);
+
+  /// Like `lock(key)`, with a lease of `lease_ttl` seconds.
+  Response lock(std::string const& key, int lease_ttl);
+
+  /// Takes the lock `key` with the caller's lease, which the caller keeps alive.
+  Response lock_with_lease(std::string const& key, int64_t lease_id);
+
+  /// Releases a lock; `lock_key` is `lock_key()` of the lock response (not the lock's name). For
+  /// a lock taken with `lock()`, its lease is revoked.
+  Response unlock(std::string const& lock_key);
+
+  /// Runs a transaction atomically (see `etcdv3::Transaction`); code 101 when its comparisons
+  /// fail, with the failure branch's results.
+  Response txn(etcdv3::Transaction const& txn);
+
+  /**
+   * Campaigns in election `name` with a lease kept alive by the caller, waiting until elected.
+   * On success `name()` is the election, `value().key()` the leader key, `value().created_index()`
+   * its revision and `value().lease()` the lease: pass them to `proclaim` and `resign`. With
+   * `set_grpc_timeout`, waiting longer gives code 4.
+   */
+  Response campaign(std::string const& name, int64_t lease_id, std::string const& value);
+
+  /// As leader (`key` and `revision` from `campaign`), announces a new value (action "preclaim").
+  Response proclaim(std::string const& name, int64_t lease_id, std::string const& key,
+                    int64_t revision, std::string const& value);
+
+  /// The current leader's announcement in `value()` (an error when there is no leader).
+  Response leader(std::string const& name);
+
+  /**
+   * Reports the leader announcements of an election, one per `WaitOnce()`. Stops observing when
+   * destroyed. It keeps its connection alive by itself, so it may outlive the client; one thread
+   * at a time may call `WaitOnce()`.
+   */
+  class Observer {
+   public:
+    ~Observer();
+
+    Observer(Observer const&) = delete;
+    Observer& operator=(Observer const&) = delete;
+
+    /**
+     * Blocks until the next announcement (the first one is the current leader's, if there is
+     * one): action "obverse", `value()` the leader's key-value pair. When observing fails or
+     * ends, returns the error; every later call returns an error at once.
+     */
+    Response WaitOnce();
+
+   private:
+    struct Impl;
+    explicit Observer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+
+    friend class SyncClient;
+  };
+
+  /// Starts observing the leaders of election `name`.
+  std::unique_ptr<Observer> observe(std::string const& name);
+
+  /// Gives up leadership (`key` and `revision` from `campaign`).
+  Response resign(std::string const& name, int64_t lease_id, std::string const& key,
+                  int64_t revision);
+
+  /// Adds a cluster member listening for peers on `peer_urls` (several separated by ','),
+  /// as a non-voting learner if `is_learner`. `members()` holds the new member (etcd-cpp-apiv3
+  /// reported nothing and printed a line to standard output instead).
+  Response add_member(std::string const& peer_urls, bool is_learner = false);
+
+  /// Lists the cluster members in `members()`.
+  Response list_member();
+
+  /// Removes a cluster member (`etcdv3::Member::get_id()`).
+  Response remove_member(const uint64_t member_id);
+
+  /// The authentication token ("" without authentication, or while logging in fails). The
+  /// reference stays valid at least until the token has been renewed a few times.
   const std::string& current_auth_token() const;
 
   /**
    * Sets the time limit of each operation (0, the default, means none). The limit is kept in
-   * whole milliseconds: anything below 1 ms disables it. Watches and `leaserevoke` have no limit.
+   * whole milliseconds: anything below 1 ms disables it. Watches, observers and `leaserevoke`
+   * have no limit. A timed-out operation returns code 4 ("gRPC timeout",
+   * `Response::is_grpc_timeout()`).
    */
   template <typename Period = std::micro>
   void set_grpc_timeout(

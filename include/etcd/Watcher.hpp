@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "etcd/ClientOptions.hpp"
 #include "etcd/Response.hpp"
 
 namespace etcd {
@@ -43,6 +44,12 @@ class SyncClient;
  * `fromIndex` is a revision to start from (0 or less: from now); `recursive` watches every key
  * starting with `key`; `range_end` watches [key, range_end). The constructors taking a
  * `wait_callback` call it once when the watch ends, with true if it was cancelled.
+ *
+ * The constructors taking an address open a connection of their own: plain, logging in with a
+ * user name and password, with TLS (PEM file paths as for `SyncClient`), or with any
+ * `ClientOptions` (TLS and a password together, timeouts...). As in etcd-cpp-apiv3, a call with
+ * user, password, key, range end and `fromIndex` but no `auth_token_ttl` is ambiguous with the
+ * TLS constructor; pass `auth_token_ttl` (300 is the default) to select the former.
  */
 class Watcher {
  public:
@@ -93,6 +100,39 @@ class Watcher {
   /// Watches [key, range_end) from revision `fromIndex` over a new connection to `address`.
   Watcher(std::string const& address, std::string const& key, std::string const& range_end,
           int64_t fromIndex, std::function<void(Response)> callback);
+
+  /// Watches `key` (or its prefix) over a new connection that logs in as `username`.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, std::function<void(Response)> callback,
+          bool recursive = false, int const auth_token_ttl = 300);
+
+  /// Watches [key, range_end) over a new connection that logs in as `username`.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, std::string const& range_end,
+          std::function<void(Response)> callback, int const auth_token_ttl = 300);
+
+  /// Watches `key` (or its prefix) from `fromIndex` over a new connection that logs in.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, int64_t fromIndex, std::function<void(Response)> callback,
+          bool recursive = false, int const auth_token_ttl = 300);
+
+  /// Watches [key, range_end) from `fromIndex` over a new connection that logs in.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, std::string const& range_end, int64_t fromIndex,
+          std::function<void(Response)> callback, int const auth_token_ttl = 300);
+
+  /// Watches `key` (or its prefix) from `fromIndex` over a new TLS connection (PEM file paths,
+  /// see `SyncClient`'s TLS constructor).
+  Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+          std::string const& privkey, std::string const& key, int64_t fromIndex,
+          std::function<void(Response)> callback, bool recursive = false,
+          std::string const& target_name_override = "");
+
+  /// Watches [key, range_end) from `fromIndex` over a new TLS connection.
+  Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+          std::string const& privkey, std::string const& key, std::string const& range_end,
+          int64_t fromIndex, std::function<void(Response)> callback,
+          std::string const& target_name_override = "");
 
   /// Watches `key` (or its prefix) through `client`; `wait_callback` runs when the watch ends.
   Watcher(Client const& client, std::string const& key,
@@ -150,6 +190,56 @@ class Watcher {
   Watcher(std::string const& address, std::string const& key, std::string const& range_end,
           int64_t fromIndex, std::function<void(Response)> callback,
           std::function<void(bool)> wait_callback);
+
+  /// Like the user/password constructor above; `wait_callback` runs when the watch ends.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, std::function<void(Response)> callback,
+          std::function<void(bool)> wait_callback, bool recursive = false,
+          int const auth_token_ttl = 300);
+
+  /// Like the user/password constructor above; `wait_callback` runs when the watch ends.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, std::string const& range_end,
+          std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+          int const auth_token_ttl = 300);
+
+  /// Like the user/password constructor above; `wait_callback` runs when the watch ends.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, int64_t fromIndex, std::function<void(Response)> callback,
+          std::function<void(bool)> wait_callback, bool recursive = false,
+          int const auth_token_ttl = 300);
+
+  /// Like the user/password constructor above; `wait_callback` runs when the watch ends.
+  Watcher(std::string const& address, std::string const& username, std::string const& password,
+          std::string const& key, std::string const& range_end, int64_t fromIndex,
+          std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+          int const auth_token_ttl = 300);
+
+  /// Like the TLS constructor above; `wait_callback` runs when the watch ends.
+  Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+          std::string const& privkey, std::string const& key, int64_t fromIndex,
+          std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+          bool recursive = false, std::string const& target_name_override = "");
+
+  /// Like the TLS constructor above; `wait_callback` runs when the watch ends.
+  Watcher(std::string const& address, std::string const& ca, std::string const& cert,
+          std::string const& privkey, std::string const& key, std::string const& range_end,
+          int64_t fromIndex, std::function<void(Response)> callback,
+          std::function<void(bool)> wait_callback, std::string const& target_name_override = "");
+
+  /// Watches `key` (or its prefix) from `fromIndex` (0: from now) over a new connection with
+  /// the given settings (TLS and a user/password may be combined). A `SyncClient` made with
+  /// the same options serves as well, through the constructors taking a client.
+  Watcher(std::string const& address, ClientOptions const& options, std::string const& key,
+          int64_t fromIndex, std::function<void(Response)> callback,
+          std::function<void(bool)> wait_callback = nullptr, bool recursive = false);
+
+  /// Watches [key, range_end) from `fromIndex` (0: from now) over a new connection with the
+  /// given settings.
+  Watcher(std::string const& address, ClientOptions const& options, std::string const& key,
+          std::string const& range_end, int64_t fromIndex,
+          std::function<void(Response)> callback,
+          std::function<void(bool)> wait_callback = nullptr);
 
   Watcher(Watcher const&) = delete;
   Watcher& operator=(Watcher const&) = delete;

@@ -2,6 +2,10 @@
 // cluster) on free loopback ports with temporary data directories, plus small helpers the tests
 // use (condition waits with deadlines, per-test key prefixes, thread inspection).
 //
+// A cluster may serve clients over TLS with client-certificate authentication (certificates made
+// with openssl in its directory), take extra etcd flags, and have users, roles and
+// authentication set up through etcd's JSON gateway (see ClusterOptions and EtcdCluster).
+//
 // Every function here is inline so that each test executable only needs to include this header.
 // Member processes are started with fork/exec from the thread that calls start()/restart(); they
 // get SIGKILL when that thread ends, so call those from the test's main thread.
@@ -18,6 +22,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -494,7 +499,104 @@ inline int http_request(const std::string& host, int port, const std::string& me
   return status;
 }
 
+/// Runs a program (argv[0] is a path or a name looked up in PATH) with its output appended to
+/// `log_path` (or discarded), waits up to `timeout` for it and returns its exit status (-1 if it
+/// could not run or did not finish in time).
+inline int run_program(const std::vector<std::string>& args, const std::string& log_path = "",
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  for (std::string& a : copy) {
+    argv.push_back(&a[0]);
+  }
+  argv.push_back(nullptr);
+  const std::string out = log_path.empty() ? std::string("/dev/null") : log_path;
+  int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out_fd < 0) {
+    return -1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(out_fd);
+    return -1;
+  }
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+    }
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out_fd);
+  int status = 0;
+  if (!wait_child(pid, timeout, &status)) {
+    ::kill(pid, SIGKILL);
+    wait_child(pid, std::chrono::seconds(5));
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Standard base64 (the JSON gateway's encoding of byte fields).
+inline std::string base64(const std::string& in) {
+  static const char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned n = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += table[(n >> 6) & 63];
+    out += table[n & 63];
+  }
+  if (i + 1 == in.size()) {
+    unsigned n = static_cast<unsigned char>(in[i]) << 16;
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    unsigned n = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += table[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
 }  // namespace detail
+
+/// Certificates of a TLS cluster, made with openssl: a CA, a server certificate whose only
+/// subject alternative name is DNS:etcd-server.test (no IP address, so clients connecting to
+/// 127.0.0.1 must override the target name), and a client certificate signed by the same CA.
+struct TlsFiles {
+  static constexpr const char* server_name = "etcd-server.test";
+  std::string ca;
+  std::string server_cert;
+  std::string server_key;
+  std::string client_cert;
+  std::string client_key;
+};
+
+/// How to run a cluster.
+struct ClusterOptions {
+  size_t members = 1;
+  /// Every member also serves clients on http://[::1]:<port>.
+  bool ipv6 = false;
+  /// Clients are served over https only, with client-certificate authentication
+  /// (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth). The harness itself reaches
+  /// each member over a second, plain listener on another loopback port.
+  bool tls = false;
+  /// More etcd flags, e.g. {"--auth-token", "simple", "--auth-token-ttl", "2"}.
+  std::vector<std::string> extra_flags;
+  std::chrono::milliseconds start_timeout = std::chrono::seconds(60);
+};
 
 /// A set of etcd server processes forming one cluster, on loopback, with temporary data.
 class EtcdCluster {
@@ -504,6 +606,7 @@ class EtcdCluster {
     int client_port = 0;
     int client_port_v6 = 0;  // 0 unless the cluster was asked to listen on [::1] too
     int peer_port = 0;
+    int admin_port = 0;  // plain HTTP port the harness uses (== client_port without TLS)
     std::string data_dir;
     std::string log_path;
     pid_t pid = -1;
@@ -514,15 +617,24 @@ class EtcdCluster {
   /// With `ipv6`, every member also serves clients on http://[::1]:<port>.
   explicit EtcdCluster(size_t members = 1, bool ipv6 = false,
                        std::chrono::milliseconds start_timeout = std::chrono::seconds(60))
-      : ipv6_(ipv6) {
+      : EtcdCluster(make_options(members, ipv6, start_timeout)) {}
+
+  /// Starts a cluster as described by `options` and waits until each member answers a health
+  /// request.
+  explicit EtcdCluster(const ClusterOptions& options)
+      : ipv6_(options.ipv6), tls_(options.tls), extra_flags_(options.extra_flags) {
     static std::atomic<int> counter{0};
     token_ = "etcd-cpp-rs-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" +
              std::to_string(Clock::now().time_since_epoch().count());
     dir_ = detail::make_temp_dir("cluster");
-    members_.resize(members);
+    members_.resize(options.members);
     std::string error;
+    if (tls_ && !make_certs(&error)) {
+      detail::remove_tree(dir_);
+      throw std::runtime_error("could not make certificates: " + error);
+    }
     for (int attempt = 0; attempt < 3; ++attempt) {
-      if (start_all(start_timeout, &error)) {
+      if (start_all(options.start_timeout, &error)) {
         return;
       }
       kill_all();
@@ -559,7 +671,9 @@ class EtcdCluster {
     }
     return out;
   }
-  std::string endpoint(size_t i = 0) const { return "http://" + host_port(i); }
+  std::string endpoint(size_t i = 0) const {
+    return (tls_ ? "https://" : "http://") + host_port(i);
+  }
   /// "127.0.0.1:p"
   std::string host_port(size_t i = 0) const {
     return "127.0.0.1:" + std::to_string(members_.at(i).client_port);
@@ -569,6 +683,11 @@ class EtcdCluster {
     return "http://[::1]:" + std::to_string(members_.at(i).client_port_v6);
   }
   int client_port(size_t i = 0) const { return members_.at(i).client_port; }
+  bool tls() const { return tls_; }
+  /// The certificates (TLS clusters only).
+  const TlsFiles& tls_files() const { return tls_files_; }
+  /// The temporary directory of the cluster (removed with it).
+  const std::string& dir() const { return dir_; }
   pid_t pid(size_t i) const { return members_.at(i).pid; }
   bool running(size_t i) const { return members_.at(i).pid > 0; }
   bool paused(size_t i) const { return members_.at(i).paused; }
@@ -584,7 +703,7 @@ class EtcdCluster {
       return false;
     }
     std::string body;
-    int status = detail::http_request("127.0.0.1", m.client_port, "GET", "/health", "",
+    int status = detail::http_request("127.0.0.1", m.admin_port, "GET", "/health", "",
                                       request_timeout, &body);
     return status == 200 && body.find("\"health\":\"true\"") != std::string::npos;
   }
@@ -685,7 +804,7 @@ class EtcdCluster {
       }
       std::string body;
       int status = detail::http_request(
-          "127.0.0.1", members_[i].client_port, "POST", "/v3/kv/compaction",
+          "127.0.0.1", members_[i].admin_port, "POST", "/v3/kv/compaction",
           "{\"revision\":\"" + std::to_string(revision) + "\",\"physical\":true}",
           std::chrono::seconds(10), &body);
       return status == 200;
@@ -700,7 +819,7 @@ class EtcdCluster {
         continue;
       }
       std::string body;
-      int status = detail::http_request("127.0.0.1", members_[i].client_port, "POST",
+      int status = detail::http_request("127.0.0.1", members_[i].admin_port, "POST",
                                         "/v3/maintenance/status", "{}", std::chrono::seconds(2),
                                         &body);
       if (status != 200) {
@@ -720,7 +839,7 @@ class EtcdCluster {
           continue;
         }
         std::string other;
-        if (detail::http_request("127.0.0.1", members_[j].client_port, "POST",
+        if (detail::http_request("127.0.0.1", members_[j].admin_port, "POST",
                                  "/v3/maintenance/status", "{}", std::chrono::seconds(2),
                                  &other) == 200 &&
             json_field(other, "member_id") == leader_id) {
@@ -730,6 +849,66 @@ class EtcdCluster {
       return -1;
     }
     return -1;
+  }
+
+  /// POSTs `json` to the JSON gateway path `path` (e.g. "/v3/auth/enable") of the first
+  /// running member; true on HTTP 200. `body` receives the answer.
+  bool gateway(const std::string& path, const std::string& json,
+               std::string* body = nullptr) const {
+    for (const Member& m : members_) {
+      if (m.pid <= 0 || m.paused) {
+        continue;
+      }
+      std::string answer;
+      int status = detail::http_request("127.0.0.1", m.admin_port, "POST", path, json,
+                                        std::chrono::seconds(10), &answer);
+      if (body != nullptr) {
+        *body = answer;
+      }
+      return status == 200;
+    }
+    return false;
+  }
+
+  /// Adds a user (before authentication is enabled).
+  bool add_user(const std::string& name, const std::string& password) const {
+    return gateway("/v3/auth/user/add",
+                   "{\"name\":\"" + name + "\",\"password\":\"" + password + "\"}");
+  }
+
+  /// Adds a role (before authentication is enabled).
+  bool add_role(const std::string& role) const {
+    return gateway("/v3/auth/role/add", "{\"name\":\"" + role + "\"}");
+  }
+
+  /// Gives `role` read and write access to every key starting with `prefix`.
+  bool grant_prefix(const std::string& role, const std::string& prefix) const {
+    std::string end = prefix;
+    while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) {
+      end.pop_back();
+    }
+    if (!end.empty()) {
+      end.back() = static_cast<char>(end.back() + 1);
+    } else {
+      end = std::string(1, '\0');
+    }
+    return gateway("/v3/auth/role/grant",
+                   "{\"name\":\"" + role +
+                       "\",\"perm\":{\"permType\":\"READWRITE\",\"key\":\"" +
+                       detail::base64(prefix) + "\",\"range_end\":\"" + detail::base64(end) +
+                       "\"}}");
+  }
+
+  /// Grants `role` to `user` ("root" is etcd's built-in all-powerful role).
+  bool grant_role(const std::string& user, const std::string& role) const {
+    return gateway("/v3/auth/user/grant", "{\"user\":\"" + user + "\",\"role\":\"" + role + "\"}");
+  }
+
+  /// Adds user "root" with `root_password` and the root role, then turns authentication on.
+  /// Afterwards every request needs credentials (the health check does not).
+  bool enable_auth(const std::string& root_password) const {
+    return add_user("root", root_password) && grant_role("root", "root") &&
+           gateway("/v3/auth/enable", "{}");
   }
 
   /// The last `lines` lines of every member's log, labelled.
@@ -754,6 +933,57 @@ class EtcdCluster {
   }
 
  private:
+  static ClusterOptions make_options(size_t members, bool ipv6,
+                                     std::chrono::milliseconds start_timeout) {
+    ClusterOptions options;
+    options.members = members;
+    options.ipv6 = ipv6;
+    options.start_timeout = start_timeout;
+    return options;
+  }
+
+  bool make_certs(std::string* error) {
+    const std::string d = dir_ + "/tls";
+    if (mkdir(d.c_str(), 0700) != 0) {
+      *error = "mkdir " + d;
+      return false;
+    }
+    const std::string log = d + "/openssl.log";
+    {
+      std::ofstream server_ext(d + "/server.ext");
+      server_ext << "subjectAltName=DNS:" << TlsFiles::server_name << "\n"
+                 << "extendedKeyUsage=serverAuth,clientAuth\n";
+      std::ofstream client_ext(d + "/client.ext");
+      client_ext << "extendedKeyUsage=clientAuth\n";
+    }
+    auto run = [&](const std::vector<std::string>& args) {
+      if (detail::run_program(args, log) != 0) {
+        *error = "openssl " + args.at(1) + " failed: " + detail::read_file(log);
+        return false;
+      }
+      return true;
+    };
+    if (!run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+              "/CN=etcd-cpp-rs test CA", "-keyout", d + "/ca.key", "-out", d + "/ca.crt"})) {
+      return false;
+    }
+    for (const std::string who : {"server", "client"}) {
+      if (!run({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + who,
+                "-keyout", d + "/" + who + ".key", "-out", d + "/" + who + ".csr"}) ||
+          !run({"openssl", "x509", "-req", "-in", d + "/" + who + ".csr", "-CA", d + "/ca.crt",
+                "-CAkey", d + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile",
+                d + "/" + who + ".ext", "-out", d + "/" + who + ".crt"})) {
+        return false;
+      }
+    }
+    tls_files_.ca = d + "/ca.crt";
+    tls_files_.server_cert = d + "/server.crt";
+    tls_files_.server_key = d + "/server.key";
+    tls_files_.client_cert = d + "/client.crt";
+    tls_files_.client_key = d + "/client.key";
+    return true;
+  }
+
   static std::string json_field(const std::string& body, const std::string& name) {
     std::string needle = "\"" + name + "\":";
     size_t pos = body.find(needle);
@@ -779,7 +1009,9 @@ class EtcdCluster {
       m.client_port = detail::reserve_port(AF_INET, held);
       m.peer_port = detail::reserve_port(AF_INET, held);
       m.client_port_v6 = ipv6_ ? detail::reserve_port(AF_INET6, held) : 0;
-      if (m.client_port <= 0 || m.peer_port <= 0 || (ipv6_ && m.client_port_v6 <= 0)) {
+      m.admin_port = tls_ ? detail::reserve_port(AF_INET, held) : m.client_port;
+      if (m.client_port <= 0 || m.peer_port <= 0 || m.admin_port <= 0 ||
+          (ipv6_ && m.client_port_v6 <= 0)) {
         detail::release_ports(held);
         *error = "no free port";
         return false;
@@ -842,13 +1074,17 @@ class EtcdCluster {
 
   bool spawn(size_t i) {
     Member& m = members_[i];
-    const std::string client_url = "http://127.0.0.1:" + std::to_string(m.client_port);
+    const std::string scheme = tls_ ? "https://" : "http://";
+    const std::string client_url = scheme + "127.0.0.1:" + std::to_string(m.client_port);
     std::string listen_client = client_url;
     std::string advertise_client = client_url;
     if (ipv6_) {
-      const std::string v6 = "http://[::1]:" + std::to_string(m.client_port_v6);
+      const std::string v6 = scheme + "[::1]:" + std::to_string(m.client_port_v6);
       listen_client += "," + v6;
       advertise_client += "," + v6;
+    }
+    if (m.admin_port != m.client_port) {
+      listen_client += ",http://127.0.0.1:" + std::to_string(m.admin_port);
     }
     const std::string peer_url = "http://127.0.0.1:" + std::to_string(m.peer_port);
     std::vector<std::string> args = {
@@ -865,6 +1101,13 @@ class EtcdCluster {
         "--logger=zap",
         "--log-outputs=stderr",
     };
+    if (tls_) {
+      args.push_back("--cert-file=" + tls_files_.server_cert);
+      args.push_back("--key-file=" + tls_files_.server_key);
+      args.push_back("--trusted-ca-file=" + tls_files_.ca);
+      args.push_back("--client-cert-auth");
+    }
+    args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
     const char* etcd_bin = std::getenv("ETCD_TEST_BINARY");
     if (etcd_bin != nullptr && *etcd_bin != '\0') {
       args[0] = etcd_bin;
@@ -943,6 +1186,9 @@ class EtcdCluster {
   }
 
   bool ipv6_;
+  bool tls_ = false;
+  std::vector<std::string> extra_flags_;
+  TlsFiles tls_files_;
   std::string token_;
   std::string dir_;
   std::string initial_cluster_;
