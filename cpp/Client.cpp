@@ -1,5 +1,6 @@
 // etcd::Client: each operation builds a request, hands it to the Rust core with a sink, and returns
-// a task completed by that sink on a library callback thread. No thread waits for etcd.
+// a task completed by that sink. No thread waits for etcd; continuations run on library callback
+// threads.
 #include "etcd/Client.hpp"
 
 #include <exception>
@@ -42,16 +43,19 @@ void execute_async(detail::ClientHandle const& handle, ffi::RequestData const& r
   ffi::client_execute_async(*handle.client, request, std::move(sink));
 }
 
+// The task's completion only converts the answer and sets the event (waking get() and handing
+// continuations to the scheduler), so it runs right on the runtime thread that got the answer.
 pplx::task<Response> execute_async(detail::ClientHandle const& handle,
                                    ffi::RequestData const& request) {
   pplx::task_completion_event<Response> done;
-  execute_async(handle, request, [done](ffi::ResponseData const& data) {
+  std::unique_ptr<ffi::ResponseSink> sink(new ffi::ResponseSink([done](ffi::ResponseData const& data) {
     try {
       done.set(detail::to_response(data));
     } catch (...) {
       done.set_exception(std::current_exception());
     }
-  });
+  }));
+  ffi::client_execute_completing(*handle.client, request, std::move(sink));
   return pplx::task<Response>(done);
 }
 

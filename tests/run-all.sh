@@ -31,7 +31,7 @@ step() {
 
 run_ctest() {
   # shellcheck disable=SC2086
-  (cd "$build_dir" && ctest --output-on-failure ${CTEST_ARGS:-})
+  (cd "$build_dir" && ctest --output-on-failure ${CTEST_ARGS:--j2})
 }
 
 summary() {

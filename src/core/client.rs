@@ -425,6 +425,14 @@ impl Client {
         });
     }
 
+    /// Like [`Client::execute_async`], but `done` runs on the runtime thread that finished the
+    /// call, saving a thread hand-off. For completions that only store the result and wake a
+    /// waiter (a `pplx::task_completion_event`); `done` must never block or run user code.
+    pub fn execute_then(&self, req: Request, done: impl FnOnce(Response) + Send + 'static) {
+        let c = self.clone();
+        runtime::spawn(async move { done(c.execute(req).await) });
+    }
+
     /// Endpoint indices in the order a call should try them.
     fn order(&self) -> Vec<usize> {
         let n = self.inner.members.len();

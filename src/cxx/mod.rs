@@ -289,6 +289,18 @@ fn client_execute_async(client: &Client, request: &ffi::RequestData, sink: Uniqu
     }
 }
 
+fn client_execute_completing(client: &Client, request: &ffi::RequestData, sink: UniquePtr<ffi::ResponseSink>) {
+    let deliver = move |resp: core::Response| {
+        if let Some(s) = sink.as_ref() {
+            let _ = s.call(&response_data(resp));
+        }
+    };
+    match self::request(request) {
+        Some(req) => guard(|| (), || client.0.execute_then(req, deliver)),
+        None => deliver(invalid_request()),
+    }
+}
+
 fn watcher_new(client: &Client, spec: &ffi::WatchSpecData, sink: UniquePtr<ffi::ResponseSink>) -> Box<Watcher> {
     let range = key_range(&spec.key, &spec.range_end, spec.has_range_end, spec.recursive);
     let callback = move |resp: core::Response| {
