@@ -30,27 +30,12 @@ struct KeepAlive::Impl {
 
   ~Impl() { ffi::keepalive_cancel(*keepalive); }
 
-  // The connection to refresh on. KeepAlive is a friend of Client and SyncClient.
-  static std::shared_ptr<detail::ClientHandle> connection(Client const& client) {
-    return client.client_->handle_;
-  }
-  static std::shared_ptr<detail::ClientHandle> connection(SyncClient const& client) {
-    return client.handle_;
-  }
-  static std::shared_ptr<detail::ClientHandle> connection(std::string const& address) {
-    return detail::new_client_handle(address, "round_robin");
-  }
-  static std::shared_ptr<detail::ClientHandle> connection(
-      std::shared_ptr<detail::ClientHandle> const& handle) {
-    return handle;
-  }
-
   // An empty `handler` gives an empty sink: failures are then only kept for Check().
   template <class Source>
   static std::unique_ptr<Impl> start(Source const& source,
                                      std::function<void(std::exception_ptr)> const& handler,
                                      int ttl, int64_t lease_id) {
-    std::shared_ptr<detail::ClientHandle> client = connection(source);
+    std::shared_ptr<detail::ClientHandle> client = detail::HandleAccess::of(source);
     std::unique_ptr<ffi::ErrorSink> sink;
     if (handler) {
       sink.reset(new ffi::ErrorSink(

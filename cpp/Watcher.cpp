@@ -39,26 +39,11 @@ struct Watcher::Impl {
 
   ~Impl() { ffi::watcher_cancel(*watcher); }
 
-  // The connection to watch on. Watcher is a friend of Client and SyncClient.
-  static std::shared_ptr<detail::ClientHandle> connection(Client const& client) {
-    return client.client_->handle_;
-  }
-  static std::shared_ptr<detail::ClientHandle> connection(SyncClient const& client) {
-    return client.handle_;
-  }
-  static std::shared_ptr<detail::ClientHandle> connection(std::string const& address) {
-    return detail::new_client_handle(address, "round_robin");
-  }
-  static std::shared_ptr<detail::ClientHandle> connection(
-      std::shared_ptr<detail::ClientHandle> const& handle) {
-    return handle;
-  }
-
   template <class Source>
   static std::unique_ptr<Impl> start(Source const& source, ffi::WatchSpecData const& spec,
                                      std::function<void(Response)> callback,
                                      std::function<void(bool)> wait_callback) {
-    std::shared_ptr<detail::ClientHandle> client = connection(source);
+    std::shared_ptr<detail::ClientHandle> client = detail::HandleAccess::of(source);
     std::unique_ptr<ffi::ResponseSink> sink(
         new ffi::ResponseSink([callback](ffi::ResponseData const& data) {
           if (callback) callback(detail::to_response(data));

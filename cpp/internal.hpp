@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "etcd-cpp-rs/src/cxx/bridge.rs.h"
+#include "etcd/Client.hpp"
 #include "etcd/ClientOptions.hpp"
 #include "etcd/Response.hpp"
 #include "etcd/SyncClient.hpp"
@@ -124,6 +125,19 @@ inline std::shared_ptr<ClientHandle> new_client_handle(std::string const& endpoi
   options.load_balancer = load_balancer;
   return new_client_handle(endpoints, options);
 }
+
+// The connection a Watcher or KeepAlive runs on: its client's (shared, so it may outlive the
+// client object), or a new one for an address.
+struct HandleAccess {
+  static std::shared_ptr<ClientHandle> of(Client const& client) { return client.client_->handle_; }
+  static std::shared_ptr<ClientHandle> of(SyncClient const& client) { return client.handle_; }
+  static std::shared_ptr<ClientHandle> of(std::string const& address) {
+    return new_client_handle(address, "round_robin");
+  }
+  static std::shared_ptr<ClientHandle> of(std::shared_ptr<ClientHandle> const& handle) {
+    return handle;
+  }
+};
 
 // The options of the user/password constructors.
 inline ClientOptions user_options(ClientOptions options, std::string const& username,

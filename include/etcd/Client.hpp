@@ -310,8 +310,7 @@ class Client {
  private:
   std::shared_ptr<SyncClient> client_;
 
-  friend class Watcher;
-  friend class KeepAlive;
+  friend struct detail::HandleAccess;
 };
 
 }  // namespace etcd

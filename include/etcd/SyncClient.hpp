@@ -41,6 +41,7 @@ class Client;
 
 namespace detail {
 struct ClientHandle;
+struct HandleAccess;
 }  // namespace detail
 
 /**
@@ -379,9 +380,8 @@ class SyncClient {
 
   std::shared_ptr<detail::ClientHandle> handle_;
 
-  friend class KeepAlive;
-  friend class Watcher;
   friend class Client;
+  friend struct detail::HandleAccess;
 };
 
 }  // namespace etcd
