@@ -102,3 +102,36 @@ fn tls_with_client_certificates_and_password() {
     let r = call(&both, Request::Put { key: b("/tls/auth"), value: b("v"), lease: 0 });
     assert!(r.is_ok(), "{r:?}");
 }
+
+#[test]
+fn jwt_token_made_stale_by_an_auth_change_is_renewed() {
+    // JWT tokens carry the auth store revision; after any user or role change etcd refuses them
+    // with "revision of auth store is old" until the client logs in again.
+    let dir = std::env::temp_dir().join(format!("etcd-cpp-rs-jwt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("jwt.key");
+    let public = dir.join("jwt.pub");
+    let ok = std::process::Command::new("openssl").args(["genrsa", "-out"]).arg(&key).arg("2048").stderr(std::process::Stdio::null()).status().unwrap().success()
+        && std::process::Command::new("openssl").args(["rsa", "-pubout", "-in"]).arg(&key).arg("-out").arg(&public).stderr(std::process::Stdio::null()).status().unwrap().success();
+    assert!(ok, "openssl could not make the JWT keys");
+    let token = format!("jwt,pub-key={},priv-key={},sign-method=RS256,ttl=300s", public.display(), key.display());
+    let cl = Cluster::start_with(1, &["--auth-token", &token], false);
+    enable_auth(&cl);
+    let c = Client::new(&cl.endpoints(), with_user("app", "apppw", 300));
+    assert!(call(&c, Request::Put { key: b("/app/jwt"), value: b("1"), lease: 0 }).is_ok());
+
+    // An administrator changes the auth store.
+    let root = Client::new(&cl.endpoints(), with_user("root", "rootpw", 300));
+    assert!(call(&root, Request::Head).is_ok());
+    let ep = cl.endpoints();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let opts = etcd_client::ConnectOptions::new().with_user("root", "rootpw");
+        let mut admin = etcd_client::Client::connect([ep], Some(opts)).await.unwrap();
+        admin.user_add("another", "pw", None).await.unwrap();
+    });
+    let r = call(&c, Request::Get { key: b("/app/jwt"), revision: 0 });
+    assert!(r.is_ok(), "after an auth store change: {r:?}");
+    assert_eq!(r.value.value, b("1"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
