@@ -224,7 +224,12 @@ pub(crate) enum StreamError {
 
 /// "revision of auth store is old": the token must be renewed.
 fn is_stale_auth(e: &etcd_client::Error) -> bool {
-    matches!(e, etcd_client::Error::GRpcStatus(s) if s.message().contains("revision of auth store is old"))
+    matches!(e, etcd_client::Error::GRpcStatus(s) if is_token_refusal(s.message()))
+}
+
+/// The messages with which etcd refuses a token that a new login would fix.
+pub(crate) fn is_token_refusal(message: &str) -> bool {
+    message.contains("revision of auth store is old") || message.contains("invalid auth token")
 }
 
 /// Classifies an etcd-client error.
@@ -339,6 +344,15 @@ impl Client {
     async fn reauthenticate(&self, m: &Member) -> Result<(), etcd_client::Error> {
         *m.authenticated.lock().await = None;
         self.authenticate(m).await
+    }
+
+    /// After a stream was refused for its token (see [`is_token_refusal`]), logs endpoint `i`
+    /// in again; true when the stream should simply be opened again.
+    pub(crate) async fn renew_token(&self, i: usize) -> bool {
+        match self.inner.members.get(i) {
+            Some(m) if self.inner.user.is_some() => self.reauthenticate(m).await.is_ok(),
+            _ => false,
+        }
     }
 
     /// `current_auth_token()`: a token for the client's user ("" without credentials), renewed

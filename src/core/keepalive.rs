@@ -284,6 +284,9 @@ async fn run(s: Arc<Shared>) {
                     report(&s, KeepAliveError::expired());
                     return;
                 }
+                _ if super::client::is_token_refusal(&error_to_response(&e).error_message) => {
+                    s.client.renew_token(i).await;
+                }
                 _ => s.client.report(i, false),
             },
             Err(_) => s.client.report(i, false),

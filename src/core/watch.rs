@@ -83,6 +83,8 @@ fn cancel_response(wr: &WatchResponse) -> Response {
 
 /// What a watch stream produced.
 enum Step {
+    /// The server refused the stream's token: log in again and reopen.
+    Renew,
     /// A response to hand on (events, or the final error).
     Deliver(Response, bool),
     /// Nothing to hand on.
@@ -98,6 +100,9 @@ impl Cursor {
     fn on_message(&mut self, wr: &WatchResponse) -> Step {
         let header_rev = wr.header().map_or(0, |h| h.revision());
         if wr.canceled() {
+            if super::client::is_token_refusal(wr.cancel_reason()) {
+                return Step::Renew;
+            }
             return Step::Deliver(cancel_response(wr), true);
         }
         if wr.created() && self.next_revision <= 0 {
@@ -137,6 +142,9 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
         let mut stream = match opened {
             Ok(s) => s,
             Err(e) => {
+                if super::client::is_token_refusal(&error_to_response(&e).error_message) && client.renew_token(i).await {
+                    continue;
+                }
                 client.report(i, false);
                 failures += 1;
                 if classify(&e) == Failure::Server || failures >= n {
@@ -154,9 +162,14 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
                         // As the peer: a start revision in the future returns at once, empty.
                         return Response::ok(action::WATCH).with_header(wr.header());
                     }
-                    if let Step::Deliver(resp, _) = cursor.on_message(&wr) {
-                        let _ = stream.cancel(wr.watch_id()).await;
-                        return resp;
+                    match cursor.on_message(&wr) {
+                        Step::Deliver(resp, _) => {
+                            let _ = stream.cancel(wr.watch_id()).await;
+                            return resp;
+                        }
+                        Step::Renew if client.renew_token(i).await => break,
+                        Step::Renew => return cancel_response(&wr),
+                        Step::Skip => {}
                     }
                 }
                 Ok(None) | Err(_) => {
@@ -350,6 +363,12 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision
                                     return;
                                 }
                             }
+                            Step::Renew if client.renew_token(i).await => break,
+                            Step::Renew => {
+                                shared.deliver(cancel_response(&wr));
+                                shared.finish_after_callbacks();
+                                return;
+                            }
                             Step::Skip => {}
                         }
                     }
@@ -360,6 +379,9 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision
                 }
             },
             Err(e) => {
+                if super::client::is_token_refusal(&error_to_response(&e).error_message) && client.renew_token(i).await {
+                    continue;
+                }
                 if classify(&e) == Failure::Server {
                     shared.deliver(error_to_response(&e));
                     shared.finish_after_callbacks();

@@ -179,8 +179,8 @@ impl Cluster {
             }
             let c = etcd_cpp_rs::core::Client::new(&ep, self.client_options());
             let code = c.execute_blocking(etcd_cpp_rs::core::Request::Get { key: b"/__ready".to_vec(), revision: 0 }).error_code;
-            // 100: served; 16 / 7: served, but auth is on.
-            matches!(code, 100 | 16 | 7)
+            // 100: served; 3 (no user), 7 or 16: served, but auth is on.
+            matches!(code, 100 | 3 | 7 | 16)
         })
     }
 

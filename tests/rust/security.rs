@@ -135,3 +135,45 @@ fn jwt_token_made_stale_by_an_auth_change_is_renewed() {
     assert_eq!(r.value.value, b("1"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn streams_reopen_with_a_new_token_after_an_auth_change() {
+    let dir = std::env::temp_dir().join(format!("etcd-cpp-rs-jwt2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("jwt.key");
+    let public = dir.join("jwt.pub");
+    assert!(std::process::Command::new("openssl").args(["genrsa", "-out"]).arg(&key).arg("2048").stderr(std::process::Stdio::null()).status().unwrap().success());
+    assert!(std::process::Command::new("openssl").args(["rsa", "-pubout", "-in"]).arg(&key).arg("-out").arg(&public).stderr(std::process::Stdio::null()).status().unwrap().success());
+    let token = format!("jwt,pub-key={},priv-key={},sign-method=RS256,ttl=300s", public.display(), key.display());
+    let mut cl = Cluster::start_with(1, &["--auth-token", &token], false);
+    enable_auth(&cl);
+    let c = Client::new(&cl.endpoints(), with_user("app", "apppw", 300));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
+    let s = seen.clone();
+    let w = Watcher::new(&c, KeyRange::prefix(b("/app/s/")), 0, move |r| s.lock().unwrap().extend(r.events.into_iter().map(|e| e.kv.unwrap().value)));
+    let ka = etcd_cpp_rs::core::KeepAlive::new(&c, 3, 0, None);
+    assert!(ka.lease() != 0);
+    assert!(wait_until(Duration::from_secs(10), || {
+        call(&c, Request::Put { key: b("/app/s/k"), value: b("before"), lease: 0 });
+        !seen.lock().unwrap().is_empty()
+    }));
+    // Change the auth store, then break the streams: they must come back with a new token.
+    let ep = cl.endpoints();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let opts = etcd_client::ConnectOptions::new().with_user("root", "rootpw");
+        let mut admin = etcd_client::Client::connect([ep], Some(opts)).await.unwrap();
+        admin.user_add("another", "pw", None).await.unwrap();
+    });
+    cl.restart(0);
+    assert!(wait_until(Duration::from_secs(20), || {
+        call(&c, Request::Put { key: b("/app/s/k"), value: b("after"), lease: 0 });
+        seen.lock().unwrap().contains(&b("after"))
+    }), "the watcher came back after the auth change");
+    assert!(!w.ended());
+    // The lease outlives several TTLs across the restart: the keep-alive logged in again too.
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(ka.check().is_none());
+    assert!(call(&c, Request::LeaseTimeToLive { id: ka.lease() }).value.ttl > 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
