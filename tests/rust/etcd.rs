@@ -134,11 +134,15 @@ impl Cluster {
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         let mut tls_args: Vec<String> = Vec::new();
         if let Some(c) = &self.tls {
-            for (flag, v) in [("--cert-file", &c.server_cert), ("--key-file", &c.server_key), ("--trusted-ca-file", &c.ca)] {
+            for (flag, v) in [("--cert-file", &c.server_cert), ("--key-file", &c.server_key)] {
                 tls_args.push(flag.into());
                 tls_args.push(v.clone());
             }
-            tls_args.push("--client-cert-auth".into());
+            // A cluster asked for `--client-cert-auth=false` serves TLS without asking for client
+            // certificates (etcd also asks for them whenever it has a trusted CA file).
+            if !self.extra.iter().any(|a| a == "--client-cert-auth=false") {
+                tls_args.extend(["--trusted-ca-file".into(), c.ca.clone(), "--client-cert-auth".into()]);
+            }
         }
         let mut child = Command::new("sh")
             .arg("-c")
@@ -182,6 +186,11 @@ impl Cluster {
             // 100: served; 3 (no user), 7 or 16: served, but auth is on.
             matches!(code, 100 | 3 | 7 | 16)
         })
+    }
+
+    /// The log file of member `i`.
+    pub fn log_path(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("{}.log", self.members[i].name))
     }
 
     /// The certificates of a TLS cluster.

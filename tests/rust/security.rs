@@ -177,3 +177,20 @@ fn streams_reopen_with_a_new_token_after_an_auth_change() {
     assert!(call(&c, Request::LeaseTimeToLive { id: ka.lease() }).value.ttl > 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn server_only_tls() {
+    // The server has a certificate but does not ask for the client's.
+    let cl = Cluster::start_with(1, &["--client-cert-auth=false"], true);
+    let mut only_ca = cl.client_options();
+    if let Some(t) = only_ca.tls.as_mut() {
+        t.cert.clear();
+        t.key.clear();
+    }
+    let c = Client::new(&cl.endpoints(), only_ca);
+    let r = call(&c, Request::Put { key: b("/tls-server-only"), value: b("v"), lease: 0 });
+    assert!(r.is_ok(), "{r:?}");
+    // Plain HTTP/2 to a TLS port does not work.
+    let plain = Client::new(&cl.endpoints().replace("https://", "http://"), ClientOptions::default());
+    assert!(!call(&plain, Request::Head).is_ok());
+}
