@@ -148,7 +148,6 @@ struct Inner {
 }
 
 struct Member {
-    url: String,
     client: etcd_client::Client,
     /// Set when a call or stream failed on this endpoint; cleared by a success or by a health
     /// probe that got an answer. A stopped (SIGSTOP) server still accepts connections, so
@@ -289,11 +288,10 @@ impl Client {
                     if let Some(t) = &tls {
                         opts = opts.with_tls(t.clone());
                     }
-                    let u = url.clone();
                     // Without credentials in the options this does not touch the network; the
                     // user is logged in on first use (see `authenticate`).
-                    let client = runtime::block_on(async move { etcd_client::Client::connect([u], Some(opts)).await }).ok()?;
-                    Some(Member { url, client, health: Mutex::new(Health::default()), authenticated: tokio::sync::Mutex::new(None) })
+                    let client = runtime::block_on(async move { etcd_client::Client::connect([url], Some(opts)).await }).ok()?;
+                    Some(Member { client, health: Mutex::new(Health::default()), authenticated: tokio::sync::Mutex::new(None) })
                 })
                 .collect()
         };
@@ -382,11 +380,6 @@ impl Client {
             }
             Err(_) => String::new(),
         }
-    }
-
-    /// The endpoint URLs in use.
-    pub fn endpoints(&self) -> Vec<String> {
-        self.inner.members.iter().map(|m| m.url.clone()).collect()
     }
 
     /// Sets the per-request timeout in milliseconds (0 = none).

@@ -69,21 +69,12 @@ impl Pool {
             st.wakeups += 1;
             self.shared.cv.notify_one();
         } else if st.threads < EAGER_THREADS {
-            self.start_thread(&mut st);
+            start_thread(&self.shared, &mut st);
         } else if !st.monitor {
             st.monitor = true;
             let shared = self.shared.clone();
             super::runtime::spawn(async move { monitor(shared).await });
         }
-    }
-
-    /// Number of callback threads alive now.
-    pub fn threads(&self) -> usize {
-        self.shared.lock().threads
-    }
-
-    fn start_thread(&self, st: &mut PoolState) {
-        start_thread(&self.shared, st);
     }
 }
 
@@ -245,23 +236,9 @@ impl Gate {
         }
     }
 
-    /// Waits until no callback runs on another thread, without closing.
-    pub fn quiesce(&self) {
-        let me = std::thread::current().id();
-        let mut st = self.lock();
-        while st.running.is_some_and(|t| t != me) {
-            st = self.cv.wait(st).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
     /// True when called from inside a callback of this gate.
     pub fn is_current(&self) -> bool {
         self.lock().running == Some(std::thread::current().id())
-    }
-
-    /// True once closed.
-    pub fn is_closed(&self) -> bool {
-        self.lock().closed
     }
 
     fn lock(&self) -> MutexGuard<'_, GateState> {
