@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make ninja-build pkg-config protobuf-compiler
+  cmake g++ make ninja-build pkg-config protobuf-compiler libprotobuf-dev
   etcd-server etcd-client libgtest-dev
   python3 python3-pytest iproute2 util-linux openssl
 )
