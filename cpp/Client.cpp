@@ -281,18 +281,18 @@ pplx::task<Response> Client::leasegrant(int ttl) {
 
 pplx::task<std::shared_ptr<KeepAlive>> Client::leasekeepalive(int ttl) {
   pplx::task_completion_event<std::shared_ptr<KeepAlive>> done;
-  // The sink holds the SyncClient so that the KeepAlive can be made from it after the grant (an
-  // owned one stays alive even if this Client is destroyed meanwhile).
+  // The KeepAlive grants its lease itself (once; when that fails it is failed from the start
+  // and Check() throws why). The job holds the SyncClient, so it works even if this Client is
+  // destroyed meanwhile; it runs on a library callback thread, never on the caller's.
   std::shared_ptr<SyncClient> client = client_;
-  execute_async(*client_->handle_, req::lease_grant(ttl),
-                [done, client, ttl](ffi::ResponseData const& granted) {
-                  try {
-                    // A failed grant gives lease 0, and the KeepAlive then grants a lease itself.
-                    done.set(std::make_shared<KeepAlive>(*client, ttl, granted.value.lease));
-                  } catch (...) {
-                    done.set_exception(std::current_exception());
-                  }
-                });
+  std::unique_ptr<ffi::Job> job(new ffi::Job([done, client, ttl]() {
+    try {
+      done.set(std::make_shared<KeepAlive>(*client, ttl));
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  }));
+  ffi::dispatch_submit(std::move(job));
   return pplx::task<std::shared_ptr<KeepAlive>>(done);
 }
 

@@ -227,8 +227,8 @@ Response SyncClient::leasegrant(int ttl) {
 }
 
 std::shared_ptr<KeepAlive> SyncClient::leasekeepalive(int ttl) {
-  Response granted = leasegrant(ttl);
-  return std::make_shared<KeepAlive>(*this, ttl, granted.value().lease());
+  // The KeepAlive grants the lease; if that fails, it is failed from the start (Check() throws).
+  return std::make_shared<KeepAlive>(*this, ttl);
 }
 
 Response SyncClient::leaserevoke(int64_t lease_id) {

@@ -31,10 +31,13 @@ class Client;
  *
  * With `lease_id` 0 and `ttl` > 0 the constructor grants a new lease of `ttl` seconds (read its id
  * with `Lease()`); otherwise it refreshes the given lease, `ttl` only setting the refresh period.
+ * When the lease cannot be granted (no endpoint answers, wrong credentials or certificates), the
+ * keep-alive is failed from the start: `Lease()` is 0, `Check()` throws `std::runtime_error`
+ * ("Failed to grant the lease: error code: <n>, message: <why>") and the handler is called once.
  *
- * A broken connection is re-established by itself. When etcd answers that the lease is gone
- * (`std::out_of_range`) or a refresh fails with a server error (`std::runtime_error`), the
- * keep-alive stops; the error is kept for `Check()` and, for the constructors taking a `handler`,
+ * A broken connection or an unavailable cluster is retried by itself. When etcd answers that the
+ * lease is gone (`std::out_of_range`) or a refresh fails in a way retrying cannot fix (credentials,
+ * permissions, certificates: `std::runtime_error`), the keep-alive stops; the error is kept for `Check()` and, for the constructors taking a `handler`,
  * passed once to the handler on a library thread. The handler must not destroy its own
  * `KeepAlive`.
  *

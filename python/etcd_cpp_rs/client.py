@@ -503,15 +503,17 @@ class Client:
     def leasekeepalive(self, ttl: int,
                        on_error: Optional[Callable[[KeepAliveError], None]] = None) -> "KeepAlive":
         """Grants a lease of ``ttl`` seconds and keeps it alive in the background until the
-        returned :class:`KeepAlive` is cancelled or closed. Raises :class:`EtcdError` (with the
-        failed ``response``) if the lease cannot be granted."""
+        returned :class:`KeepAlive` is cancelled or closed. Raises :class:`KeepAliveError`
+        (saying why) if the lease cannot be granted."""
         if ttl <= 0:
             raise InvalidArgumentError(f"the TTL must be positive, not {ttl}")
-        granted = self.leasegrant(ttl)
-        if not granted.is_ok:
-            raise EtcdError(f"cannot grant a lease: {granted.error_message} "
-                            f"(error {granted.error_code})", response=granted)
-        return KeepAlive(self, ttl, granted.value.lease, on_error=on_error)
+        keepalive = KeepAlive(self, ttl, 0, on_error=on_error)
+        if keepalive.lease == 0:
+            try:
+                keepalive.check()
+            finally:
+                keepalive.close()
+        return keepalive
 
     # -- watches --------------------------------------------------------------------------------
 

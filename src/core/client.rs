@@ -139,6 +139,9 @@ struct Inner {
     auth_token_ttl: Duration,
     max_receive: usize,
     max_send: usize,
+    connect_timeout: Duration,
+    /// The client does not use TLS.
+    plain_text: bool,
     /// A token for `current_auth_token()` and when it was obtained.
     token: Mutex<Option<(String, Instant)>>,
     policy: LoadBalancing,
@@ -149,6 +152,11 @@ struct Inner {
 
 struct Member {
     client: etcd_client::Client,
+    /// host:port of the endpoint.
+    authority: String,
+    /// For a plain-text client: whether the server there turned out to speak TLS (asked once,
+    /// after a connection to it broke).
+    speaks_tls: std::sync::OnceLock<bool>,
     /// Set when a call or stream failed on this endpoint; cleared by a success or by a health
     /// probe that got an answer. A stopped (SIGSTOP) server still accepts connections, so
     /// merely reconnecting proves nothing: only answers do.
@@ -202,6 +210,20 @@ async fn probe(inner: std::sync::Weak<Inner>, i: usize) {
     }
 }
 
+/// Marks `endpoint` down when dropped with it still set: the attempt on it was abandoned.
+struct Abandoned<'a> {
+    client: &'a Client,
+    endpoint: Option<usize>,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if let Some(i) = self.endpoint {
+            self.client.mark(i, false);
+        }
+    }
+}
+
 /// How a failed attempt failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
@@ -229,6 +251,23 @@ fn is_stale_auth(e: &etcd_client::Error) -> bool {
 /// The messages with which etcd refuses a token that a new login would fix.
 pub(crate) fn is_token_refusal(message: &str) -> bool {
     message.contains("revision of auth store is old") || message.contains("invalid auth token")
+}
+
+/// Failures that retrying cannot fix, which end a watcher and fail a keep-alive: the server
+/// refused the credentials (a wrong password) or the permission, or the TLS handshake failed on
+/// the certificates (an unknown CA, a name mismatch, a missing or rejected client certificate),
+/// or a plain-text client talks to a TLS server. Unavailability, timeouts and a token that a
+/// new login fixes are transient.
+pub(crate) fn is_permanent(err: &etcd_client::Error) -> bool {
+    let r = super::response::error_to_response(err);
+    if is_token_refusal(&r.error_message) {
+        return false;
+    }
+    match r.error_code {
+        code::PERMISSION_DENIED | code::UNAUTHENTICATED => true,
+        code::INVALID_ARGUMENT => r.error_message.contains("authentication failed"),
+        _ => super::response::is_tls_failure(&r.error_message),
+    }
 }
 
 /// Classifies an etcd-client error.
@@ -291,13 +330,20 @@ impl Client {
                     // Without credentials in the options this does not touch the network; the
                     // user is logged in on first use (see `authenticate`).
                     let client = runtime::block_on(async move { etcd_client::Client::connect([url], Some(opts)).await }).ok()?;
-                    Some(Member { client, health: Mutex::new(Health::default()), authenticated: tokio::sync::Mutex::new(None) })
+                    Some(Member {
+                        client,
+                        authority: ep.authority(),
+                        speaks_tls: std::sync::OnceLock::new(),
+                        health: Mutex::new(Health::default()),
+                        authenticated: tokio::sync::Mutex::new(None),
+                    })
                 })
                 .collect()
         };
         if members.is_empty() && unusable.is_none() {
             unusable = Some((code::INTERNAL, message::INVALID_TARGET.to_string()));
         }
+        let plain_text = tls.is_none();
         let timeout_ms = options.request_timeout.map_or(0, |d| d.as_millis() as i64);
         let user = options.user.filter(|(u, p)| !u.is_empty() && !p.is_empty());
         Client {
@@ -308,6 +354,8 @@ impl Client {
                 auth_token_ttl: Duration::from_secs(options.auth_token_ttl.max(1) as u64),
                 max_receive: options.max_receive_message_size,
                 max_send: options.max_send_message_size,
+                connect_timeout: options.connect_timeout,
+                plain_text,
                 token: Mutex::new(None),
                 policy: options.load_balancing,
                 next: AtomicUsize::new(0),
@@ -315,6 +363,12 @@ impl Client {
                 locks: Default::default(),
             }),
         }
+    }
+
+    /// The TCP connect timeout per endpoint; also how long a watch waits for etcd to confirm it
+    /// on one endpoint before trying the next.
+    pub fn connect_timeout(&self) -> Duration {
+        self.inner.connect_timeout
     }
 
     /// Largest response and request sizes, for the per-call clients.
@@ -400,6 +454,7 @@ impl Client {
     /// Runs `req` and returns its response; waits for the result without occupying a thread.
     pub async fn execute(&self, req: Request) -> Response {
         let start = Instant::now();
+        let act = req.action();
         let mut resp = if let Some((code, msg)) = &self.inner.unusable {
             Response::error(*code, msg.clone())
         } else {
@@ -413,6 +468,9 @@ impl Client {
                 _ => ops::run(self, req).await,
             }
         };
+        if resp.action.is_empty() {
+            resp.action = act.to_string();
+        }
         resp.duration = start.elapsed();
         resp
     }
@@ -454,8 +512,28 @@ impl Client {
     }
 
     /// Runs `attempt` against one endpoint after another until one answers or the failure is
-    /// one that must not be retried (see the module docs).
-    pub(crate) async fn with_failover<T, F, Fut>(&self, idempotent: bool, mut attempt: F) -> Result<T, etcd_client::Error>
+    /// one that must not be retried (see the module docs). An attempt abandoned half-way (its
+    /// call timed out) marks its endpoint down: a member that does not answer in time (frozen,
+    /// overloaded, cut off) then goes behind the healthy ones until a probe gets an answer.
+    pub(crate) async fn with_failover<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, etcd_client::Error>
+    where
+        F: FnMut(&etcd_client::Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        self.failover(idempotent, true, attempt).await
+    }
+
+    /// [`Client::with_failover`] for requests that wait on the server by design (a lock, a
+    /// campaign): a timeout there says nothing about the endpoint's health.
+    pub(crate) async fn with_failover_waiting<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, etcd_client::Error>
+    where
+        F: FnMut(&etcd_client::Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        self.failover(idempotent, false, attempt).await
+    }
+
+    async fn failover<T, F, Fut>(&self, idempotent: bool, suspect_if_abandoned: bool, mut attempt: F) -> Result<T, etcd_client::Error>
     where
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
@@ -463,6 +541,7 @@ impl Client {
         let mut last = None;
         for i in self.order() {
             let m = &self.inner.members[i];
+            let mut abandoned = Abandoned { client: self, endpoint: suspect_if_abandoned.then_some(i) };
             let mut result = match self.authenticate(m).await {
                 Ok(()) => attempt(&m.client).await,
                 Err(e) => Err(e),
@@ -474,6 +553,7 @@ impl Client {
                     Err(e) => Err(e),
                 };
             }
+            abandoned.endpoint = None;
             match result {
                 Ok(v) => {
                     self.mark(i, true);
@@ -485,17 +565,26 @@ impl Client {
                 Err(e) => match classify(&e) {
                     Failure::NotSent => {
                         self.mark(i, false);
-                        last = Some(e);
+                        last = Some((i, e));
                     }
                     Failure::Transport if idempotent => {
                         self.mark(i, false);
-                        last = Some(e);
+                        last = Some((i, e));
                     }
-                    _ => return Err(e),
+                    Failure::Transport => {
+                        // Not retried (the request may have been applied), but the endpoint is
+                        // suspect all the same.
+                        self.mark(i, false);
+                        return Err(self.explain(i, e).await);
+                    }
+                    Failure::Server => return Err(e),
                 },
             }
         }
-        Err(last.unwrap_or_else(|| etcd_client::Error::EndpointError("no endpoint".into())))
+        match last {
+            Some((i, e)) => Err(self.explain(i, e).await),
+            None => Err(etcd_client::Error::EndpointError("no endpoint".into())),
+        }
     }
 
     /// The endpoint a long-lived stream should try next (round robin, healthy ones first),
@@ -512,6 +601,30 @@ impl Client {
             Ok(()) => Ok((i, m.client.clone())),
             Err(e) => Err(StreamError::Connect(i, e)),
         }
+    }
+
+    /// Explains a failure on endpoint `i`: when a plain-text client's connection broke and the
+    /// server there speaks TLS (asked once by sending it the start of a TLS handshake), the
+    /// error says so instead of "connection reset".
+    pub(crate) async fn explain(&self, i: usize, e: etcd_client::Error) -> etcd_client::Error {
+        let Some(m) = self.inner.members.get(i) else { return e };
+        if !self.inner.plain_text || !super::response::is_broken_connection_error(&e) {
+            return e;
+        }
+        let speaks_tls = match m.speaks_tls.get() {
+            Some(v) => *v,
+            None => match speaks_tls(&m.authority, self.inner.connect_timeout).await {
+                Some(v) => *m.speaks_tls.get_or_init(|| v),
+                None => false,
+            },
+        };
+        if !speaks_tls {
+            return e;
+        }
+        etcd_client::Error::GRpcStatus(tonic::Status::unavailable(format!(
+            "the server at {} speaks TLS: connect with an https:// endpoint and TLS options",
+            m.authority
+        )))
     }
 
     /// Records that endpoint `i` failed (or worked) for a stream.
@@ -555,4 +668,25 @@ impl Client {
     pub fn endpoint_count(&self) -> usize {
         self.inner.members.len()
     }
+}
+
+/// Whether the server at `authority` speaks TLS: sends it the start of a TLS handshake (a
+/// ClientHello) and looks at the first byte of the answer, a TLS handshake or alert record.
+/// `None` when that could not be found out (nothing answered).
+async fn speaks_tls(authority: &str, limit: Duration) -> Option<bool> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut hello = vec![0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03];
+    hello.extend_from_slice(&[0x5a; 32]); // random
+    hello.extend_from_slice(&[0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00, 0x00]);
+    let ask = async {
+        let mut conn = tokio::net::TcpStream::connect(authority).await.ok()?;
+        conn.write_all(&hello).await.ok()?;
+        let mut first = [0u8; 1];
+        match conn.read(&mut first).await {
+            Ok(1) => Some(first[0] == 0x15 || first[0] == 0x16),
+            Ok(_) => Some(false),
+            Err(_) => None,
+        }
+    };
+    tokio::time::timeout(limit, ask).await.ok().flatten()
 }

@@ -31,7 +31,7 @@ pub(crate) async fn lock(client: &Client, name: Vec<u8>, ttl: i64) -> Response {
 pub(crate) async fn lock_with_lease(client: &Client, name: Vec<u8>, lease: i64) -> Response {
     // Asking again with the same lease waits on the same key, so a retry is safe.
     let res = client
-        .with_failover(true, |c| {
+        .with_failover_waiting(true, |c| {
             let mut l = c.lock_client();
             let name = name.clone();
             async move { l.lock(name, Some(LockOptions::new().with_lease(lease))).await }
@@ -75,7 +75,7 @@ fn leader_key(name: &[u8], key: &[u8], revision: i64, lease: i64) -> LeaderKey {
 /// `campaign(name, lease, value)`: waits until elected.
 pub(crate) async fn campaign(client: &Client, name: Vec<u8>, lease: i64, value: Vec<u8>) -> Response {
     let res = client
-        .with_failover(false, |c| {
+        .with_failover_waiting(false, |c| {
             let mut e = c.election_client();
             let (name, value) = (name.clone(), value.clone());
             async move { e.campaign(name, value, lease).await }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::client::{classify, Client, Failure, StreamError};
+use super::client::{classify, is_permanent, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
 use super::request::Request;
 use super::response::{code, error_to_response};
@@ -37,6 +37,14 @@ impl KeepAliveError {
         KeepAliveError {
             kind: KeepAliveErrorKind::OutOfRange,
             message: "Failed to refresh lease due to expiration: the new TTL is 0.".into(),
+        }
+    }
+
+    /// The lease could not be granted: the keep-alive has nothing to keep alive.
+    fn not_granted(code: i32, message: &str) -> KeepAliveError {
+        KeepAliveError {
+            kind: KeepAliveErrorKind::Runtime,
+            message: format!("Failed to grant the lease: error code: {code}, message: {message}"),
         }
     }
 
@@ -114,9 +122,13 @@ impl KeepAlive {
     /// keep-alive then reports the error). `handler` gets the error that ends the keep-alive, once,
     /// on a callback thread.
     pub fn new(client: &Client, ttl: i64, lease_id: i64, handler: Option<Handler>) -> KeepAlive {
+        let mut failed = None;
         let lease = if ttl > 0 && lease_id == 0 {
             let r = client.execute_blocking(Request::LeaseGrant { ttl });
-            if r.is_ok() { r.value.lease } else { 0 }
+            if !r.is_ok() {
+                failed = Some(KeepAliveError::not_granted(r.error_code, &r.error_message));
+            }
+            r.value.lease
         } else {
             lease_id
         };
@@ -130,6 +142,12 @@ impl KeepAlive {
             timeout_ms: AtomicI64::new(client.timeout_ms()),
             state: Mutex::new(State::default()),
         });
+        if let Some(err) = failed {
+            // Failed from the start: no lease to keep alive. `check()` reports it and the
+            // handler hears of it once, so that nobody goes on with lease 0.
+            report(&shared, err);
+            return KeepAlive { shared };
+        }
         let task = runtime::spawn(run(shared.clone()));
         shared.lock().task = Some(task.abort_handle());
         KeepAlive { shared }
@@ -279,16 +297,24 @@ async fn run(s: Arc<Shared>) {
                 }
                 s.client.report(i, false);
             }
-            Ok(Err(e)) => match refresh_error(&e) {
-                Refresh::Gone => {
-                    report(&s, KeepAliveError::expired());
-                    return;
+            Ok(Err(e)) => {
+                let e = s.client.explain(i, e).await;
+                match refresh_error(&e) {
+                    Refresh::Gone => {
+                        report(&s, KeepAliveError::expired());
+                        return;
+                    }
+                    _ if super::client::is_token_refusal(&error_to_response(&e).error_message) => {
+                        s.client.renew_token(i).await;
+                    }
+                    _ if is_permanent(&e) => {
+                        let r = error_to_response(&e);
+                        report(&s, KeepAliveError::failed(r.error_code, &r.error_message));
+                        return;
+                    }
+                    _ => s.client.report(i, false),
                 }
-                _ if super::client::is_token_refusal(&error_to_response(&e).error_message) => {
-                    s.client.renew_token(i).await;
-                }
-                _ => s.client.report(i, false),
-            },
+            }
             Err(_) => s.client.report(i, false),
         }
         if attempt % n == 0 {

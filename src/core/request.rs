@@ -119,6 +119,36 @@ pub enum Request {
 }
 
 impl Request {
+    /// The action string of this request's responses (`etcd::Response::action()`), also carried
+    /// by its error responses, as etcd-cpp-apiv3 does.
+    pub fn action(&self) -> &'static str {
+        use super::response::action as a;
+        match self {
+            Request::Head | Request::Get { .. } | Request::Range { .. } => a::GET,
+            Request::Put { .. } => a::SET,
+            Request::Add { .. } => a::CREATE,
+            Request::Modify { .. } => a::UPDATE,
+            Request::ModifyIf { .. } => a::COMPARE_SWAP,
+            Request::Rm { .. } | Request::Rmdir { .. } => a::DELETE,
+            Request::RmIf { .. } => a::COMPARE_DELETE,
+            Request::Watch { .. } => a::WATCH,
+            Request::LeaseGrant { .. } => a::LEASE_GRANT,
+            Request::LeaseRevoke { .. } => a::LEASE_REVOKE,
+            Request::LeaseTimeToLive { .. } => a::LEASE_TIME_TO_LIVE,
+            Request::LeaseLeases => a::LEASE_LEASES,
+            Request::Txn(_) => a::TXN,
+            Request::Lock { .. } | Request::LockWithLease { .. } => a::LOCK,
+            Request::Unlock { .. } => a::UNLOCK,
+            Request::Campaign { .. } => a::CAMPAIGN,
+            Request::Proclaim { .. } => a::PROCLAIM,
+            Request::Leader { .. } => a::LEADER,
+            Request::Resign { .. } => a::RESIGN,
+            Request::MemberAdd { .. } => a::ADD_MEMBER,
+            Request::MemberList => a::LIST_MEMBER,
+            Request::MemberRemove { .. } => a::REMOVE_MEMBER,
+        }
+    }
+
     /// True when sending the request twice has the same effect as sending it once, so that it
     /// may be retried on another endpoint after a failure that happened once it was sent.
     pub fn is_idempotent(&self) -> bool {

@@ -11,9 +11,11 @@ pub mod code {
     pub const INVALID_ARGUMENT: i32 = 3;
     pub const DEADLINE_EXCEEDED: i32 = 4;
     pub const NOT_FOUND: i32 = 5;
+    pub const PERMISSION_DENIED: i32 = 7;
     pub const OUT_OF_RANGE: i32 = 11;
     pub const INTERNAL: i32 = 13;
     pub const UNAVAILABLE: i32 = 14;
+    pub const UNAUTHENTICATED: i32 = 16;
     /// etcd-cpp-apiv3's own codes.
     pub const KEY_NOT_FOUND: i32 = 100;
     pub const COMPARE_FAILED: i32 = 101;
@@ -199,8 +201,23 @@ impl Response {
 pub fn error_to_response(err: &etcd_client::Error) -> Response {
     use etcd_client::Error as E;
     let (code, msg) = match err {
-        E::GRpcStatus(s) => (s.code() as i32, status_message(s)),
-        E::TransportError(e) => (code::UNAVAILABLE, transport_message(e)),
+        E::GRpcStatus(s) => {
+            let msg = status_message(s);
+            if is_tls_failure(&msg) {
+                (code::UNAVAILABLE, tls_message(&msg))
+            } else if matches!(s.code(), tonic::Code::Cancelled | tonic::Code::Unknown) && is_broken_connection(&msg) {
+                // The user cancels no unary call: a cancelled or unknown status carrying a
+                // connection failure means the member went away mid-call. gRPC (and so the
+                // peer) reports that as UNAVAILABLE, which is what retry logic looks for.
+                (code::UNAVAILABLE, format!("{BROKEN}: {msg}"))
+            } else {
+                (s.code() as i32, msg)
+            }
+        }
+        E::TransportError(e) => {
+            let msg = transport_message(e);
+            (code::UNAVAILABLE, if is_tls_failure(&msg) { tls_message(&msg) } else { msg })
+        }
         E::IoError(e) => (code::UNAVAILABLE, e.to_string()),
         E::InvalidArgs(m) => (code::INVALID_ARGUMENT, m.clone()),
         E::InvalidUri(e) => (code::INVALID_ARGUMENT, e.to_string()),
@@ -213,39 +230,73 @@ pub fn error_to_response(err: &etcd_client::Error) -> Response {
 
 fn status_message(s: &tonic::Status) -> String {
     let msg = s.message();
-    if msg.is_empty() {
+    if msg.is_empty() && std::error::Error::source(s).is_none() {
         return format!("{:?}", s.code());
     }
-    // tonic reports connection failures with terse messages; keep the cause when there is one.
-    match std::error::Error::source(s) {
-        Some(src) if s.code() == tonic::Code::Unavailable => {
-            let cause = error_chain(src);
-            if cause.is_empty() || msg.contains(&cause) { msg.to_string() } else { format!("{msg}: {cause}") }
-        }
-        _ => msg.to_string(),
-    }
+    // tonic reports connection failures with terse messages; keep the causes.
+    join_causes(msg, std::error::Error::source(s))
 }
 
 fn transport_message(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    if let Some(src) = e.source() {
-        let cause = error_chain(src);
-        if !cause.is_empty() && !msg.contains(&cause) {
-            msg = format!("{msg}: {cause}");
-        }
-    }
-    msg
+    join_causes(&e.to_string(), e.source())
 }
 
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
+/// `first` and the texts of the error chain from `source`, joined with ": ", each said once:
+/// a text already contained in an earlier one is left out, and so is the generic "transport
+/// error" when something more specific is there.
+fn join_causes(first: &str, source: Option<&(dyn std::error::Error + 'static)>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut add = |t: String| {
+        let t = t.trim().to_string();
+        if t.is_empty() || parts.iter().any(|p| p.contains(&t)) {
+            return;
         }
-        cur = s.source();
+        // A later, longer text that repeats an earlier one replaces it.
+        parts.retain(|p| !t.contains(p.as_str()));
+        parts.push(t);
+    };
+    add(first.to_string());
+    let mut cur = source;
+    while let Some(e) = cur {
+        add(e.to_string());
+        cur = e.source();
+    }
+    if parts.len() > 1 {
+        parts.retain(|p| p != "transport error");
     }
     parts.join(": ")
+}
+
+/// True when `message` (an error's text with its causes) tells of a failed TLS handshake.
+pub(crate) fn is_tls_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["invalid peer certificate", "certificate required", "bad certificate", "unknown ca", "handshake failure", "tls handshake", "certificate unknown", "decrypt error", "speaks tls"]
+        .iter()
+        .any(|p| m.contains(p))
+}
+
+/// True when `err` is a connection that broke (see [`error_to_response`]).
+pub(crate) fn is_broken_connection_error(err: &etcd_client::Error) -> bool {
+    let r = error_to_response(err);
+    r.error_code == code::UNAVAILABLE && r.error_message.starts_with(BROKEN)
+}
+
+const BROKEN: &str = "the connection to the etcd server broke";
+
+/// True when `message` tells of a connection that broke (reset, closed, HTTP/2 error).
+fn is_broken_connection(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["operation was canceled", "connection closed", "connection reset", "broken pipe", "error reading a body", "h2 protocol error", "transport error", "connection error", "unexpected end of file", "stream no longer needed"]
+        .iter()
+        .any(|p| m.contains(p))
+}
+
+/// A TLS failure's message, saying first that it is one.
+fn tls_message(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("tls handshake failed") || lower.contains("speaks tls") {
+        message.to_string()
+    } else {
+        format!("TLS handshake failed: {message}")
+    }
 }

@@ -6,12 +6,13 @@
 //! repeated. Only compaction of that revision (error 11, as etcd-cpp-apiv3) or an error from the
 //! server ends it. Callbacks run in order on a [`Strand`] of callback threads.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use etcd_client::{WatchOptions, WatchResponse};
 
-use super::client::{classify, Client, Failure, StreamError};
+use super::client::{classify, is_permanent, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
 use super::request::KeyRange;
 use super::response::{action, code, error_to_response, message, Event, EventType, Kv, Response};
@@ -20,6 +21,10 @@ use super::runtime;
 /// Backoff between rounds of failed reconnection attempts.
 const RETRY_MIN: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(2);
+/// After this long without a message, a watcher asks etcd for a progress notification, so that
+/// a watcher whose range is quiet still follows the cluster's revision and, after a reconnect,
+/// resumes from a recent revision that compaction has not removed.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
 
 fn watch_client(client: &Client, c: &etcd_client::Client) -> etcd_client::WatchClient {
     c.watch_client().max_decoding_message_size(client.message_limits().0)
@@ -200,6 +205,9 @@ struct State {
     wait_callback: Option<WaitCallback>,
     /// The wait callback was handed to the strand and has not finished yet.
     wait_callback_pending: bool,
+    /// etcd confirmed the watch (or the watcher failed before it could be): the constructor
+    /// waits for this.
+    settled: bool,
     task: Option<tokio::task::AbortHandle>,
 }
 
@@ -213,6 +221,22 @@ impl Shared {
     fn finish_after_callbacks(self: &Arc<Self>) {
         let s = self.clone();
         self.strand.post(Box::new(move || s.finish(false)));
+    }
+
+    /// Releases the constructor: the watch is confirmed, or has failed for good.
+    fn settle(&self) {
+        let mut st = self.lock();
+        if !st.settled {
+            st.settled = true;
+            self.ended_cv.notify_all();
+        }
+    }
+
+    /// Delivers the final error response and ends the watcher after it.
+    fn fail(self: &Arc<Self>, resp: Response) {
+        self.settle();
+        self.deliver(resp);
+        self.finish_after_callbacks();
     }
 
     fn deliver(self: &Arc<Self>, resp: Response) {
@@ -253,12 +277,21 @@ impl Shared {
 /// A long-lived watch on a key, a prefix or a range (`etcd::Watcher`).
 pub struct Watcher {
     shared: Arc<Shared>,
+    /// The revision the watcher resumes from after a reconnect (shared with its task).
+    next_revision: Arc<AtomicI64>,
 }
 
 impl Watcher {
     /// Starts watching `range` from `from_revision` (<= 0: from now). `callback` receives every
     /// response that carries events, one at a time and in order, on a callback thread; it also
-    /// receives the final error (compaction: 11) if the server ends the watch.
+    /// receives the final error (compaction: 11, or a failure that retrying cannot fix) if the
+    /// watch ends.
+    ///
+    /// Returns once etcd has confirmed the watch, so every write that starts after this returns
+    /// is delivered; or once the watcher has failed for good; or, when no endpoint confirms it
+    /// within the client's connect timeout, after that timeout, with the watcher still trying in
+    /// the background (a watch "from now" then starts at the revision current when it first
+    /// reaches a server).
     pub fn new(client: &Client, range: KeyRange, from_revision: i64, callback: impl Fn(Response) + Send + Sync + 'static) -> Watcher {
         let shared = Arc::new(Shared {
             callback: Box::new(callback),
@@ -267,9 +300,31 @@ impl Watcher {
             state: Mutex::new(State::default()),
             ended_cv: Condvar::new(),
         });
-        let task = runtime::spawn(run(shared.clone(), client.clone(), range, from_revision));
-        shared.lock().task = Some(task.abort_handle());
-        Watcher { shared }
+        let next_revision = Arc::new(AtomicI64::new(from_revision.max(0)));
+        let task = runtime::spawn(run(shared.clone(), client.clone(), range, next_revision.clone()));
+        let deadline = Instant::now() + client.connect_timeout();
+        let mut st = shared.lock();
+        st.task = Some(task.abort_handle());
+        while !st.settled {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            st = shared.ended_cv.wait_timeout(st, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        drop(st);
+        Watcher { shared, next_revision }
+    }
+
+    /// True once etcd has confirmed the watch (or it failed for good).
+    pub fn confirmed(&self) -> bool {
+        self.shared.lock().settled
+    }
+
+    /// The revision the watcher would resume from if its stream broke now: one past the last
+    /// event delivered or progress notification received (0 before the watch was confirmed).
+    pub fn resume_revision(&self) -> i64 {
+        self.next_revision.load(Ordering::Relaxed)
     }
 
     /// Sets the callback run once, on a callback thread, when the watcher ends (argument: whether
@@ -332,63 +387,102 @@ impl Drop for Watcher {
     }
 }
 
-async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, from_revision: i64) {
-    let mut cursor = Cursor { next_revision: from_revision.max(0) };
+async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision: Arc<AtomicI64>) {
+    let mut cursor = Cursor { next_revision: next_revision.load(Ordering::Relaxed) };
     let n = client.endpoint_count().max(1);
     let mut attempt = 0usize;
     let mut backoff = RETRY_MIN;
     loop {
         let (i, opened) = match client.stream_endpoint(attempt).await {
-            Ok((i, c)) => (i, watch_client(&client, &c).watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await),
+            Ok((i, c)) => {
+                let mut wc = watch_client(&client, &c);
+                let open = wc.watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision)));
+                match tokio::time::timeout(client.connect_timeout(), open).await {
+                    Ok(r) => (i, Some(r)),
+                    Err(_) => (i, None),
+                }
+            }
             Err(StreamError::Unusable(code, msg)) => {
-                shared.deliver(Response::error(code, msg));
-                shared.finish_after_callbacks();
+                shared.fail(Response::error(code, msg));
                 return;
             }
-            Err(StreamError::Connect(i, e)) => (i, Err(e)),
+            Err(StreamError::Connect(i, e)) => (i, Some(Err(e))),
         };
         attempt += 1;
         match opened {
-            Ok(mut stream) => loop {
-                match stream.message().await {
-                    Ok(Some(wr)) => {
-                        client.report(i, true);
-                        attempt = 0;
-                        backoff = RETRY_MIN;
-                        match cursor.on_message(&wr) {
-                            Step::Deliver(resp, last) => {
-                                shared.deliver(resp);
-                                if last {
-                                    shared.finish_after_callbacks();
+            Some(Ok(mut stream)) => {
+                let mut created = false;
+                loop {
+                    // Until etcd confirms the watch, wait no longer than a connect; then ask for
+                    // progress whenever the stream has been quiet for a while.
+                    let quiet = if created { PROGRESS_INTERVAL } else { client.connect_timeout() };
+                    let msg = match tokio::time::timeout(quiet, stream.message()).await {
+                        Ok(m) => m,
+                        Err(_) if !created => {
+                            client.report(i, false);
+                            break;
+                        }
+                        Err(_) => {
+                            if stream.request_progress().await.is_err() {
+                                client.report(i, false);
+                                break;
+                            }
+                            continue;
+                        }
+                    };
+                    match msg {
+                        Ok(Some(wr)) => {
+                            client.report(i, true);
+                            attempt = 0;
+                            backoff = RETRY_MIN;
+                            let step = cursor.on_message(&wr);
+                            next_revision.store(cursor.next_revision, Ordering::Relaxed);
+                            if wr.created() {
+                                created = true;
+                                shared.settle();
+                            }
+                            match step {
+                                Step::Deliver(resp, true) => {
+                                    shared.fail(resp);
                                     return;
                                 }
+                                Step::Deliver(resp, false) => shared.deliver(resp),
+                                Step::Renew if client.renew_token(i).await => break,
+                                Step::Renew => {
+                                    shared.fail(cancel_response(&wr));
+                                    return;
+                                }
+                                Step::Skip => {}
                             }
-                            Step::Renew if client.renew_token(i).await => break,
-                            Step::Renew => {
-                                shared.deliver(cancel_response(&wr));
-                                shared.finish_after_callbacks();
+                        }
+                        Ok(None) => {
+                            client.report(i, false);
+                            break;
+                        }
+                        Err(e) => {
+                            if is_permanent(&e) {
+                                shared.fail(error_to_response(&e));
                                 return;
                             }
-                            Step::Skip => {}
+                            client.report(i, false);
+                            break;
                         }
                     }
-                    Ok(None) | Err(_) => {
-                        client.report(i, false);
-                        break;
-                    }
                 }
-            },
-            Err(e) => {
+            }
+            Some(Err(e)) => {
+                let e = client.explain(i, e).await;
                 if super::client::is_token_refusal(&error_to_response(&e).error_message) && client.renew_token(i).await {
                     continue;
                 }
-                if classify(&e) == Failure::Server {
-                    shared.deliver(error_to_response(&e));
-                    shared.finish_after_callbacks();
+                if classify(&e) == Failure::Server || is_permanent(&e) {
+                    shared.fail(error_to_response(&e));
                     return;
                 }
                 client.report(i, false);
             }
+            // No answer within the connect timeout: try the next endpoint.
+            None => client.report(i, false),
         }
         if attempt % n == 0 {
             tokio::time::sleep(backoff).await;

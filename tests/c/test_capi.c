@@ -752,12 +752,73 @@ static void test_keepalive(etcd_client *c) {
   recorder_destroy(&expired);
 }
 
+static void count_events(void *userdata, const etcd_response *response) {
+  __atomic_add_fetch((int *)userdata, (int)etcd_response_event_count(response), __ATOMIC_SEQ_CST);
+}
+
+/* A write made as soon as etcd_watcher_new returned reaches the watcher: the constructor returns
+ * only once etcd has confirmed the watch. */
+static void test_write_right_after_watcher_creation(etcd_client *c) {
+  enum { ROUNDS = 500 };
+  int missed = 0, i;
+  for (i = 0; i < ROUNDS; ++i) {
+    char k[256], suffix[32];
+    int seen = 0;
+    double deadline;
+    etcd_watcher *w = NULL;
+    snprintf(suffix, sizeof suffix, "%d", i);
+    key(k, sizeof k, "create_then_write", suffix);
+    if (!CHECK(etcd_watcher_new(c, S(k), false, 0, count_events, &seen, NULL, &w) ==
+               ETCD_STATUS_OK)) {
+      return;
+    }
+    put(c, k, "v");
+    deadline = now_s() + 5;
+    while (__atomic_load_n(&seen, __ATOMIC_SEQ_CST) == 0 && now_s() < deadline) {
+      usleep(1000); /* polling for the callback, bounded by the deadline */
+    }
+    if (__atomic_load_n(&seen, __ATOMIC_SEQ_CST) == 0) ++missed;
+    etcd_watcher_free(w);
+  }
+  if (!CHECK(missed == 0)) printf("  %d of %d writes missed\n", missed, ROUNDS);
+}
+
+/* A keep-alive whose lease cannot be granted is failed from the start and says why. */
+static void test_keepalive_without_cluster(void) {
+  etcd_client *client = NULL;
+  etcd_keepalive *ka = NULL;
+  etcd_client_options options = {0};
+  recorder r;
+  options.connect_timeout_ms = 300;
+  if (!CHECK(etcd_client_connect("http://127.0.0.1:1", &options, &client) == ETCD_STATUS_OK)) {
+    return;
+  }
+  recorder_init(&r, client);
+  if (CHECK(etcd_keepalive_new(client, 3, 0, on_keepalive_error, &r, on_free, &ka) ==
+            ETCD_STATUS_OK)) {
+    CHECK(etcd_keepalive_lease(ka) == 0);
+    CHECK(etcd_keepalive_check(ka) == ETCD_STATUS_KEEPALIVE_FAILED);
+    CHECK(etcd_keepalive_error_message(ka) != NULL &&
+          strstr(etcd_keepalive_error_message(ka), "Failed to grant the lease: error code: 14") ==
+              etcd_keepalive_error_message(ka));
+    CHECK(wait_count(&r, &r.errors, 1, 10));
+    CHECK(etcd_keepalive_check(ka) == ETCD_STATUS_KEEPALIVE_FAILED);
+    pthread_mutex_lock(&r.mu);
+    CHECK(r.errors == 1 && r.keepalive_status == ETCD_STATUS_KEEPALIVE_FAILED);
+    pthread_mutex_unlock(&r.mu);
+    etcd_keepalive_free(ka);
+  }
+  recorder_destroy(&r);
+  etcd_client_free(client);
+}
+
 int main(void) {
   etcd_client *client = NULL;
 
   setvbuf(stdout, NULL, _IOLBF, 0);
   test_status_and_connect();
   test_unreachable();
+  test_keepalive_without_cluster();
   if (CHECK(etcd_client_connect(endpoints(), NULL, &client) == ETCD_STATUS_OK)) {
     test_put_get(client);
     test_binary(client);
@@ -767,6 +828,7 @@ int main(void) {
     test_watcher(client);
     test_watcher_history_and_range(client);
     test_keepalive(client);
+    test_write_right_after_watcher_creation(client);
     etcd_client_free(client);
   }
   printf("%d passed, %d failed\n", passed, failed);

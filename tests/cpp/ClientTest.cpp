@@ -363,7 +363,7 @@ TEST_F(ClientTest, ModifyMissing) {
   etcd::Response r = client_.modify(p_ + "missing", "b");
   EXPECT_EQ(100, r.error_code());
   EXPECT_EQ(kKeyNotFound, r.error_message());
-  EXPECT_EQ("", r.action());
+  EXPECT_EQ("update", r.action());  // the peer leaves it "" (README, Differences)
   EXPECT_EQ(0, r.index());
   EXPECT_EQ(100, client_.get(p_ + "missing").error_code());
 }

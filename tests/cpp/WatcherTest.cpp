@@ -3,6 +3,7 @@
 // lifetime relative to the client it was built from.
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -257,6 +258,44 @@ TEST_F(WatcherTest, ConstructorsFromAddress) {
   const std::string address = etcd_.endpoint();
   exercise_constructors(address, p_ + "plain/", false);
   exercise_constructors(address, p_ + "wait/", true);
+}
+
+// Creates a watcher with `make(key, callback)` and writes its key as soon as the constructor has
+// returned, `rounds` times; returns how many of those writes never reached the callback. The
+// constructor returns only once etcd has confirmed the watch, so none may be missed.
+template <class Make>
+int create_then_write(etcd::SyncClient& writer, const std::string& base, int rounds, Make make) {
+  int missed = 0;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string key = base + std::to_string(i);
+    std::atomic<int> seen(0);
+    std::unique_ptr<etcd::Watcher> w(
+        make(key, [&seen](etcd::Response r) { seen += static_cast<int>(r.events().size()); }));
+    EXPECT_TRUE(writer.put(key, "v").is_ok());
+    if (!wait_until([&] { return seen.load() > 0; }, seconds(5))) {
+      ++missed;
+    }
+    w->Cancel();
+  }
+  return missed;
+}
+
+TEST_F(WatcherTest, WriteRightAfterConstructionIsDelivered) {
+  typedef std::function<void(etcd::Response)> Callback;
+  const int rounds = 500;
+  EXPECT_EQ(0, create_then_write(sync_, p_ + "client/", rounds,
+                                 [this](const std::string& key, Callback cb) {
+                                   return new etcd::Watcher(client_, key, cb);
+                                 }));
+  EXPECT_EQ(0, create_then_write(sync_, p_ + "sync/", rounds,
+                                 [this](const std::string& key, Callback cb) {
+                                   return new etcd::Watcher(sync_, key, cb);
+                                 }));
+  const std::string address = etcd_.endpoint();
+  EXPECT_EQ(0, create_then_write(sync_, p_ + "address/", rounds,
+                                 [&address](const std::string& key, Callback cb) {
+                                   return new etcd::Watcher(address, key, cb);
+                                 }));
 }
 
 TEST_F(WatcherTest, KeyEventsCarryValuesAndPreviousValues) {

@@ -248,6 +248,21 @@ impl Cluster {
         }
     }
 
+    /// Index of the member that is the raft leader now, if one answers as such.
+    pub fn leader(&self) -> Option<usize> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        (0..self.members.len()).find(|&i| {
+            let ep = self.endpoint(i);
+            rt.block_on(async move {
+                let Ok(mut c) = etcd_client::Client::connect([ep], None).await else { return false };
+                match c.status().await {
+                    Ok(s) => s.header().is_some_and(|h| h.member_id() == s.leader()),
+                    Err(_) => false,
+                }
+            })
+        })
+    }
+
     /// A port nothing listens on.
     pub fn dead_endpoint() -> String {
         format!("http://127.0.0.1:{}", free_port())

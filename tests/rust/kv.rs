@@ -62,7 +62,7 @@ fn add_modify_and_compare() {
     assert_eq!((m.error_code, m.action.as_str()), (0, "update"));
     assert_eq!((m.value.value.as_slice(), m.prev_value.value.as_slice()), (&b"2"[..], &b"1"[..]));
     let mm = call(&c, Request::Modify { key: b(&format!("{p}missing")), value: b("x"), lease: 0 });
-    assert_eq!((mm.error_code, mm.action.as_str(), mm.index), (100, "", 0));
+    assert_eq!((mm.error_code, mm.action.as_str(), mm.index), (100, "update", 0));
 
     let cas = call(&c, Request::ModifyIf { key: k.clone(), value: b("3"), compare: Compare::Value(b("2")), lease: 0 });
     assert_eq!((cas.error_code, cas.action.as_str()), (0, "compareAndSwap"));

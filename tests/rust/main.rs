@@ -8,6 +8,7 @@ mod keepalive;
 mod kv;
 mod runtime;
 mod security;
+mod trust;
 mod watch;
 
 use std::sync::OnceLock;

@@ -7,7 +7,7 @@ use etcd_cpp_rs::core::{Client, ClientOptions, KeyRange, Request, Watcher};
 use crate::etcd::{wait_until, Cluster};
 use crate::{b, call};
 
-fn enable_auth(cl: &Cluster) {
+pub(crate) fn enable_auth(cl: &Cluster) {
     let ep = cl.endpoints();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
