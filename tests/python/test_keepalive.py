@@ -63,6 +63,6 @@ def test_keepalive_arguments(client):
 
 def test_leasekeepalive_reports_a_failed_grant():
     unreachable = etcd_cpp_rs.Client("http://127.0.0.1:1", connect_timeout=0.5)
-    with pytest.raises(etcd_cpp_rs.EtcdError) as info:
+    with pytest.raises(etcd_cpp_rs.KeepAliveError) as info:
         unreachable.leasekeepalive(5)
-    assert info.value.response is not None and info.value.response.error_code == 14
+    assert str(info.value).startswith("Failed to grant the lease: error code: 14, message: ")

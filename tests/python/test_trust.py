@@ -29,13 +29,6 @@ def unreachable():
     return etcd_cpp_rs.Client("http://127.0.0.1:1", connect_timeout=0.3)
 
 
-def test_leasekeepalive_without_cluster_raises():
-    with unreachable() as c:
-        with pytest.raises(etcd_cpp_rs.KeepAliveError) as info:
-            c.leasekeepalive(3)
-        assert str(info.value).startswith("Failed to grant the lease: error code: 14")
-
-
 def test_keepalive_without_cluster_is_failed():
     errors = []
     with unreachable() as c:

@@ -1,4 +1,4 @@
-//! Test harness: real etcd servers (Debian's /usr/bin/etcd) on free loopback ports, each with a
+//! Test harness: real etcd servers (Debian's /usr/bin/etcd, or $ETCD_BIN) on free loopback ports, each with a
 //! temporary data directory, single members or three-member clusters. Stopped on drop.
 
 use std::net::{TcpListener, TcpStream};
@@ -146,7 +146,7 @@ impl Cluster {
         }
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(r#"etcd "$@" >>"$ETCD_TEST_LOG" 2>&1 & echo $!; read cmd; kill -9 $! 2>/dev/null; wait; [ "$cmd" = keep ] || rm -rf "$ETCD_TEST_DATA""#)
+            .arg(r#""${ETCD_BIN:-etcd}" "$@" >>"$ETCD_TEST_LOG" 2>&1 & echo $!; read cmd; kill -9 $! 2>/dev/null; wait; [ "$cmd" = keep ] || rm -rf "$ETCD_TEST_DATA""#)
             .arg("sh")
             .args(["--name", &m.name, "--data-dir"])
             .arg(&m.data_dir)
