@@ -9,7 +9,9 @@
  */
 #define _GNU_SOURCE /* pthread_getname_np */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -752,6 +754,75 @@ static void test_keepalive(etcd_client *c) {
   recorder_destroy(&expired);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The boundary is quiet: refused arguments give a status and print nothing on stderr. */
+
+/* fd 2 goes into a pipe between stderr_begin and stderr_end, which returns what was written. */
+struct stderr_capture {
+  int saved;
+  int pipe_fds[2];
+  char text[4096];
+};
+
+static int stderr_begin(struct stderr_capture *c) {
+  fflush(stderr);
+  if (pipe(c->pipe_fds) != 0) return 0;
+  c->saved = dup(2);
+  dup2(c->pipe_fds[1], 2);
+  return 1;
+}
+
+static const char *stderr_end(struct stderr_capture *c) {
+  ssize_t n;
+  size_t used = 0;
+  fflush(stderr);
+  dup2(c->saved, 2);
+  close(c->saved);
+  close(c->pipe_fds[1]);
+  while (used + 1 < sizeof c->text &&
+         (n = read(c->pipe_fds[0], c->text + used, sizeof c->text - 1 - used)) > 0) {
+    used += (size_t)n;
+  }
+  c->text[used] = '\0';
+  close(c->pipe_fds[0]);
+  return c->text;
+}
+
+static void test_quiet_boundary(etcd_client *c) {
+  struct stderr_capture capture;
+  etcd_status status;
+  etcd_response *response = (etcd_response *)&passed; /* must stay untouched */
+  etcd_watcher *watcher = (etcd_watcher *)&passed;
+  const size_t too_long = (size_t)PTRDIFF_MAX + 1;
+  const char *printed;
+  char k[128];
+
+  key(k, sizeof k, "quiet", "k");
+  if (!CHECK(stderr_begin(&capture))) return;
+  CHECK(etcd_client_get(c, k, SIZE_MAX, 0, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_client_put(c, S(k), "v", too_long, 0, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  /* At most PTRDIFF_MAX, but more than can be allocated: refused before reading. */
+  CHECK(etcd_client_put(c, S(k), "v", (size_t)PTRDIFF_MAX, 0, &response) ==
+        ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_client_rmdir_range(c, S(k), k, SIZE_MAX, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_watcher_new(c, k, SIZE_MAX, false, 0, NULL, NULL, NULL, &watcher) ==
+        ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_client_get(c, NULL, 3, 0, &response) == ETCD_STATUS_NULL_ARGUMENT);
+  printed = stderr_end(&capture);
+  CHECK(printed[0] == '\0');
+  if (printed[0] != '\0') fprintf(stderr, "  printed: %s\n", printed);
+  CHECK(response == (etcd_response *)&passed);
+  CHECK(watcher == (etcd_watcher *)&passed);
+  /* The reason is kept for the caller instead. */
+  CHECK(etcd_client_get(c, k, SIZE_MAX, 0, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(etcd_status_detail(), "larger than any object") != NULL);
+  /* And the client is still fine. */
+  if (CALL(etcd_client_put(c, S(k), S("v"), 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    etcd_response_free(response);
+  }
+}
+
 int main(void) {
   etcd_client *client = NULL;
 
@@ -767,6 +838,7 @@ int main(void) {
     test_watcher(client);
     test_watcher_history_and_range(client);
     test_keepalive(client);
+    test_quiet_boundary(client);
     etcd_client_free(client);
   }
   printf("%d passed, %d failed\n", passed, failed);
