@@ -113,6 +113,8 @@ class CallbackExceptionTest : public ::testing::Test {
   CallbackExceptionTest()
       : etcd_(etcdtest::shared_etcd()), sync_(etcd_.endpoint()), p_(etcdtest::test_prefix()) {}
 
+  int64_t next_revision() { return sync_.head().index() + 1; }
+
   etcdtest::EtcdCluster& etcd_;
   etcd::SyncClient sync_;
   const std::string p_;
@@ -125,7 +127,8 @@ TEST_F(CallbackExceptionTest, WatchCallbackReportsAndKeepsWatching) {
     std::mutex mutex;
     std::string last_value;
     StderrCapture capture;
-    etcd::Watcher watcher(sync_, key, [&, kind](etcd::Response response) {
+    // From the next revision on, so that no event is missed while the watch is being created.
+    etcd::Watcher watcher(sync_, key, next_revision(), [&, kind](etcd::Response response) {
       {
         std::lock_guard<std::mutex> lock(mutex);
         last_value = response.value().as_string();
@@ -155,7 +158,7 @@ TEST_F(CallbackExceptionTest, WatchCallbackOfAsyncClientWatcher) {
   const std::string key = p_ + "async";
   std::atomic<int> calls(0);
   StderrCapture capture;
-  etcd::Watcher watcher(client, key, [&](etcd::Response) {
+  etcd::Watcher watcher(client, key, next_revision(), [&](etcd::Response) {
     if (calls.fetch_add(1) == 0) throw 42;
   });
   ASSERT_TRUE(sync_.put(key, "1").is_ok());
