@@ -110,12 +110,18 @@ pub(crate) enum BytesError {
 /// A non-NULL `data` must point to `len` readable bytes.
 pub(crate) unsafe fn bytes_arg(data: *const c_char, len: usize) -> Result<Vec<u8>, BytesError> {
     if data.is_null() {
-        return if len == 0 { Ok(Vec::new()) } else { Err(BytesError::Null) };
+        return if len == 0 {
+            Ok(Vec::new())
+        } else {
+            Err(BytesError::Null)
+        };
     }
     // No object is larger than isize::MAX bytes: such a length is a caller's mistake (often a
     // negative number converted to size_t), refused before the pointer is read.
     if len > isize::MAX as usize {
-        set_detail(&format!("a length of {len} bytes is larger than any object"));
+        set_detail(&format!(
+            "a length of {len} bytes is larger than any object"
+        ));
         return Err(BytesError::TooLong);
     }
     let mut v = Vec::new();

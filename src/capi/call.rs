@@ -180,11 +180,7 @@ pub unsafe extern "C" fn etcd_client_get_start(
     ffi_boundary(|| {
         let client = try_ref!(client);
         let key = try_bytes!(key, key_len);
-        start(
-            client,
-            Request::Get { key, revision },
-            try_out!(call_out),
-        )
+        start(client, Request::Get { key, revision }, try_out!(call_out))
     })
 }
 
@@ -349,11 +345,7 @@ pub unsafe extern "C" fn etcd_client_rm_if_value_start(
         let client = try_ref!(client);
         let key = try_bytes!(key, key_len);
         let compare = Compare::Value(try_bytes!(old_value, old_value_len));
-        start(
-            client,
-            Request::RmIf { key, compare },
-            try_out!(call_out),
-        )
+        start(client, Request::RmIf { key, compare }, try_out!(call_out))
     })
 }
 

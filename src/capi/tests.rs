@@ -527,8 +527,13 @@ fn panics_become_statuses_and_defaults() {
     assert_eq!(unsafe { panicking(&mut out) }, etcd_status::Panic);
     assert_eq!(out, sentinel(), "output untouched after a panic");
     // The message is kept for the status instead of being printed.
-    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }.to_str().unwrap();
-    assert!(detail.starts_with("internal error: deliberate panic in a test (at "), "{detail}");
+    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }
+        .to_str()
+        .unwrap();
+    assert!(
+        detail.starts_with("internal error: deliberate panic in a test (at "),
+        "{detail}"
+    );
     assert_eq!(unsafe { panicking(null_mut()) }, etcd_status::NullArgument);
 
     assert!(ffi_boundary(|| -> *const etcd_value { panic!("deliberate") }).is_null());
@@ -688,13 +693,26 @@ fn impossible_lengths_are_refused_quietly() {
     let data = b"abc".as_ptr().cast::<c_char>();
     assert_eq!(unsafe { bytes_arg(data, 3) }, Ok(b"abc".to_vec()));
     assert_eq!(unsafe { bytes_arg(std::ptr::null(), 0) }, Ok(Vec::new()));
-    assert_eq!(unsafe { bytes_arg(std::ptr::null(), 1) }, Err(BytesError::Null));
+    assert_eq!(
+        unsafe { bytes_arg(std::ptr::null(), 1) },
+        Err(BytesError::Null)
+    );
     // Neither length is read: one is above isize::MAX, the other cannot be allocated.
-    assert_eq!(unsafe { bytes_arg(data, usize::MAX) }, Err(BytesError::TooLong));
-    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }.to_str().unwrap();
+    assert_eq!(
+        unsafe { bytes_arg(data, usize::MAX) },
+        Err(BytesError::TooLong)
+    );
+    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }
+        .to_str()
+        .unwrap();
     assert!(detail.contains("larger than any object"), "{detail}");
-    assert_eq!(unsafe { bytes_arg(data, isize::MAX as usize) }, Err(BytesError::TooLong));
-    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }.to_str().unwrap();
+    assert_eq!(
+        unsafe { bytes_arg(data, isize::MAX as usize) },
+        Err(BytesError::TooLong)
+    );
+    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }
+        .to_str()
+        .unwrap();
     assert!(detail.contains("cannot allocate"), "{detail}");
 
     // Through an entry point: a status, no output, no call.
@@ -703,7 +721,8 @@ fn impossible_lengths_are_refused_quietly() {
     let status = unsafe { etcd_client_get(client, KEY, usize::MAX, 0, &mut out) };
     assert_eq!(status, etcd_status::InvalidArgument);
     assert_eq!(out, sentinel());
-    let status = unsafe { etcd_client_put(client, KEY, 1, KEY, isize::MAX as usize + 1, 0, &mut out) };
+    let status =
+        unsafe { etcd_client_put(client, KEY, 1, KEY, isize::MAX as usize + 1, 0, &mut out) };
     assert_eq!(status, etcd_status::InvalidArgument);
     assert_eq!(out, sentinel());
     unsafe { etcd_client_free(client) };
@@ -728,20 +747,48 @@ fn pending_calls() {
     let client = offline_client();
     unsafe {
         let mut call = sentinel::<etcd_call>();
-        assert_eq!(etcd_client_get_start(client, KEY, usize::MAX, 0, &mut call), etcd_status::InvalidArgument);
-        assert_eq!(etcd_client_get_start(client, KEY, 1, 0, null_mut()), etcd_status::NullArgument);
-        assert_eq!(call, sentinel());
-        assert_eq!(etcd_client_get_start(client, KEY, 1, 0, &mut call), etcd_status::Ok);
-        let mut done = false;
-        assert_eq!(etcd_call_wait(null(), 0, &mut done), etcd_status::NullArgument);
-        assert_eq!(etcd_call_wait(call, 0, null_mut()), etcd_status::NullArgument);
-        assert_eq!(etcd_call_on_done(call, None, null_mut(), None), etcd_status::NullArgument);
         assert_eq!(
-            etcd_call_on_done(call, Some(on_call_done), 0x1234 as *mut c_void, Some(count_call_free)),
+            etcd_client_get_start(client, KEY, usize::MAX, 0, &mut call),
+            etcd_status::InvalidArgument
+        );
+        assert_eq!(
+            etcd_client_get_start(client, KEY, 1, 0, null_mut()),
+            etcd_status::NullArgument
+        );
+        assert_eq!(call, sentinel());
+        assert_eq!(
+            etcd_client_get_start(client, KEY, 1, 0, &mut call),
+            etcd_status::Ok
+        );
+        let mut done = false;
+        assert_eq!(
+            etcd_call_wait(null(), 0, &mut done),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_wait(call, 0, null_mut()),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_on_done(call, None, null_mut(), None),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_on_done(
+                call,
+                Some(on_call_done),
+                0x1234 as *mut c_void,
+                Some(count_call_free)
+            ),
             etcd_status::Ok
         );
         assert_eq!(
-            etcd_call_on_done(call, Some(on_call_done), 0x1234 as *mut c_void, Some(count_call_free)),
+            etcd_call_on_done(
+                call,
+                Some(on_call_done),
+                0x1234 as *mut c_void,
+                Some(count_call_free)
+            ),
             etcd_status::InvalidArgument
         );
         // Nothing listens on port 1: the call ends with error 14 after the connect attempt.
@@ -752,10 +799,16 @@ fn pending_calls() {
             assert_eq!(etcd_call_wait(call, 50, &mut done), etcd_status::Ok);
         }
         assert!(etcd_call_done(call));
-        assert_eq!(etcd_call_take_response(call, &mut response), etcd_status::Ok);
+        assert_eq!(
+            etcd_call_take_response(call, &mut response),
+            etcd_status::Ok
+        );
         assert_eq!(etcd_response_error_code(response), code::UNAVAILABLE);
         etcd_response_free(response);
-        assert_eq!(etcd_call_take_response(call, &mut response), etcd_status::InvalidArgument);
+        assert_eq!(
+            etcd_call_take_response(call, &mut response),
+            etcd_status::InvalidArgument
+        );
         let start = std::time::Instant::now();
         while CALL_DONE.load(Ordering::SeqCst) == 0 && start.elapsed().as_secs() < 10 {
             std::thread::sleep(std::time::Duration::from_millis(5));

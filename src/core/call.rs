@@ -149,11 +149,20 @@ mod tests {
     #[test]
     fn waits_in_slices_and_abandons() {
         let (_listener, client) = silent_server();
-        let call = Call::start(&client, Request::Get { key: b"k".to_vec(), revision: 0 });
+        let call = Call::start(
+            &client,
+            Request::Get {
+                key: b"k".to_vec(),
+                revision: 0,
+            },
+        );
         let started = Instant::now();
         assert!(!call.wait(Some(Duration::from_millis(50))));
         let waited = started.elapsed();
-        assert!(waited >= Duration::from_millis(50) && waited < Duration::from_secs(2), "{waited:?}");
+        assert!(
+            waited >= Duration::from_millis(50) && waited < Duration::from_secs(2),
+            "{waited:?}"
+        );
         assert!(!call.is_done());
         assert!(call.take().is_none());
         let ran = Arc::new(AtomicUsize::new(0));
@@ -162,14 +171,24 @@ mod tests {
             r.fetch_add(1, Ordering::SeqCst);
         });
         drop(call);
-        assert_eq!(ran.load(Ordering::SeqCst), 0, "no callback for an abandoned call");
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            0,
+            "no callback for an abandoned call"
+        );
     }
 
     #[test]
     fn finished_call_gives_its_response_once_and_calls_back() {
         // Nothing listens on port 1: the call finishes with error 14 after the connect attempt.
         let client = Client::new("http://127.0.0.1:1", Default::default());
-        let call = Call::start(&client, Request::Get { key: b"k".to_vec(), revision: 0 });
+        let call = Call::start(
+            &client,
+            Request::Get {
+                key: b"k".to_vec(),
+                revision: 0,
+            },
+        );
         assert!(call.wait(Some(Duration::from_secs(30))));
         assert!(call.is_done());
         let response = call.take().expect("a response");
@@ -181,7 +200,9 @@ mod tests {
         call.on_done(move || {
             let _ = tx.send(std::thread::current().name().map(str::to_owned));
         });
-        let name = rx.recv_timeout(Duration::from_secs(10)).expect("callback ran");
+        let name = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("callback ran");
         assert_eq!(name.as_deref(), Some("etcd-cb"));
     }
 }
