@@ -755,6 +755,95 @@ static void test_keepalive(etcd_client *c) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Pending calls: an operation started with its _start twin, waited for in slices. */
+
+struct call_done {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int called;
+  int freed;
+  int took_ok;
+  char thread[32];
+  etcd_call *call;
+};
+
+static void on_call_done(void *userdata) {
+  struct call_done *d = userdata;
+  etcd_response *response = NULL;
+  int ok = etcd_call_take_response(d->call, &response) == ETCD_STATUS_OK &&
+           etcd_response_is_ok(response);
+  etcd_response_free(response);
+  pthread_mutex_lock(&d->mu);
+  d->called++;
+  d->took_ok = ok;
+  pthread_getname_np(pthread_self(), d->thread, sizeof d->thread);
+  pthread_cond_broadcast(&d->cv);
+  pthread_mutex_unlock(&d->mu);
+}
+
+static void free_call_done(void *userdata) { ((struct call_done *)userdata)->freed++; }
+
+static void test_pending_calls(etcd_client *c) {
+  etcd_call *call = NULL;
+  etcd_response *response = NULL;
+  struct call_done d;
+  bool done = false;
+  double deadline = now_s() + 10;
+  char k[128];
+
+  key(k, sizeof k, "calls", "k");
+  if (!CHECK(etcd_client_put_start(c, S(k), S("v1"), 0, &call) == ETCD_STATUS_OK)) return;
+  while (!done && now_s() < deadline) {
+    CHECK(etcd_call_wait(call, 20, &done) == ETCD_STATUS_OK);
+  }
+  CHECK(done && etcd_call_done(call));
+  if (CHECK(etcd_call_take_response(call, &response) == ETCD_STATUS_OK)) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(text_is(etcd_response_action(response), "set"));
+    etcd_response_free(response);
+  }
+  CHECK(etcd_call_take_response(call, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  etcd_call_free(call);
+
+  /* The same answer as the blocking function. */
+  if (CHECK(etcd_client_get_start(c, S(k), 0, &call) == ETCD_STATUS_OK)) {
+    CHECK(etcd_call_wait(call, -1, &done) == ETCD_STATUS_OK && done);
+    if (CHECK(etcd_call_take_response(call, &response) == ETCD_STATUS_OK)) {
+      CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "v1"));
+      etcd_response_free(response);
+    }
+    etcd_call_free(call);
+  }
+
+  /* A completion callback on a library thread, which takes the response itself. */
+  memset(&d, 0, sizeof d);
+  pthread_mutex_init(&d.mu, NULL);
+  pthread_cond_init(&d.cv, NULL);
+  if (CHECK(etcd_client_head_start(c, &d.call) == ETCD_STATUS_OK)) {
+    CHECK(etcd_call_on_done(d.call, on_call_done, &d, free_call_done) == ETCD_STATUS_OK);
+    pthread_mutex_lock(&d.mu);
+    while (d.called == 0 && now_s() < deadline) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 20 * 1000 * 1000;
+      if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+      }
+      pthread_cond_timedwait(&d.cv, &d.mu, &ts);
+    }
+    CHECK(d.called == 1 && d.took_ok);
+    CHECK(strcmp(d.thread, "etcd-cb") == 0);
+    pthread_mutex_unlock(&d.mu);
+    CHECK(d.freed == 0);
+    etcd_call_free(d.call);
+    CHECK(d.freed == 1);
+  }
+  pthread_cond_destroy(&d.cv);
+  pthread_mutex_destroy(&d.mu);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* The boundary is quiet: refused arguments give a status and print nothing on stderr. */
 
 /* fd 2 goes into a pipe between stderr_begin and stderr_end, which returns what was written. */
@@ -838,6 +927,7 @@ int main(void) {
     test_watcher(client);
     test_watcher_history_and_range(client);
     test_keepalive(client);
+    test_pending_calls(client);
     test_quiet_boundary(client);
     etcd_client_free(client);
   }
