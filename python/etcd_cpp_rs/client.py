@@ -8,6 +8,7 @@ messages) is the core's, the same as the C and C++ APIs.
 from __future__ import annotations
 
 import atexit
+import collections.abc
 import enum
 import itertools
 import math
@@ -157,7 +158,8 @@ def _callable(value: Any, name: str) -> Any:
 def _endpoints(endpoints: Any) -> str:
     if isinstance(endpoints, str):
         items = [endpoints]
-    elif isinstance(endpoints, Sequence) and not isinstance(endpoints, (bytes, bytearray)):
+    elif (isinstance(endpoints, collections.abc.Sequence)
+          and not isinstance(endpoints, (bytes, bytearray))):
         items = list(endpoints)
         for item in items:
             if not isinstance(item, str):
@@ -418,6 +420,11 @@ class Client:
     when ``tls`` is true or ``ca``, ``cert`` or ``key`` (PEM file paths) is given;
     ``target_name_override`` is the name to check the server certificate against. Refused
     credentials and unreadable files are reported in the responses, like network errors.
+
+    Operations block the calling thread, but Ctrl-C interrupts them within about 50 ms
+    (KeyboardInterrupt; the call is abandoned). Arguments are checked before anything reaches the library: TypeError for
+    a wrong type, OverflowError for an integer that does not fit (e.g. a negative lease),
+    ValueError for a NUL character in an endpoint, name or path.
 
     >>> client = Client("http://127.0.0.1:2379")
     >>> client.put("/greeting", "hello").is_ok
