@@ -12,7 +12,12 @@ fn main() {
 fn cxx_bridge() {
     use std::path::{Path, PathBuf};
 
-    for f in ["src/cxx/bridge.rs", "cpp/ffi_sinks.hpp", "cpp/ffi_sinks.cpp"] {
+    for f in [
+        "src/cxx/bridge.rs",
+        "cpp/ffi_sinks.hpp",
+        "cpp/ffi_sinks.cpp",
+        "cpp/callback_guard.hpp",
+    ] {
         println!("cargo:rerun-if-changed={f}");
     }
     cxx_build::bridge("src/cxx/bridge.rs")

@@ -47,7 +47,8 @@ struct Watcher::Impl {
     std::unique_ptr<ffi::ResponseSink> sink(
         new ffi::ResponseSink([callback](ffi::ResponseData const& data) {
           if (callback) callback(detail::to_response(data));
-        }));
+        },
+        "watch callback"));
     std::unique_ptr<Impl> impl(
         new Impl(client, ffi::watcher_new(*client->client, spec, std::move(sink))));
     if (wait_callback) impl->set_wait_callback(std::move(wait_callback));

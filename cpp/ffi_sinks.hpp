@@ -1,6 +1,8 @@
 // Private to the library: the C++ objects through which the Rust core hands results and
 // callbacks back to C++. Each wraps a std::function; the Rust side calls them only from
-// library callback threads, never from a runtime worker.
+// library callback threads, never from a runtime worker. A call never throws: an exception from
+// the function is reported and swallowed (see callback_guard.hpp), with `kind` naming the
+// callback in the report.
 #ifndef ETCD_CPP_RS_FFI_SINKS_HPP
 #define ETCD_CPP_RS_FFI_SINKS_HPP
 
@@ -15,16 +17,19 @@ struct KeepAliveErrorData;
 
 class ResponseSink {
  public:
-  explicit ResponseSink(std::function<void(const ResponseData&)> f) : f_(std::move(f)) {}
+  explicit ResponseSink(std::function<void(const ResponseData&)> f,
+                        char const* kind = "response callback")
+      : f_(std::move(f)), kind_(kind) {}
   void call(const ResponseData& response) const;
 
  private:
   std::function<void(const ResponseData&)> f_;
+  char const* kind_;
 };
 
 class BoolSink {
  public:
-  explicit BoolSink(std::function<void(bool)> f) : f_(std::move(f)) {}
+  explicit BoolSink(std::function<void(bool)> f) : f_(std::move(f)) {}  // the wait callback
   void call(bool value) const;
 
  private:
@@ -34,6 +39,7 @@ class BoolSink {
 class ErrorSink {
  public:
   ErrorSink() = default;
+  // The keep-alive handler.
   explicit ErrorSink(std::function<void(const KeepAliveErrorData&)> f) : f_(std::move(f)) {}
   void call(const KeepAliveErrorData& error) const;
   bool is_set() const { return static_cast<bool>(f_); }
@@ -44,7 +50,7 @@ class ErrorSink {
 
 class Job {
  public:
-  explicit Job(std::function<void()> f) : f_(std::move(f)) {}
+  explicit Job(std::function<void()> f) : f_(std::move(f)) {}  // a pplx task body or continuation
   void run() const;
 
  private:

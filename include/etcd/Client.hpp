@@ -5,6 +5,10 @@
 #ifndef ETCD_CLIENT_HPP
 #define ETCD_CLIENT_HPP
 
+// Some of these are not needed here: etcd-cpp-apiv3's header makes them reachable, and programs
+// written for it rely on that.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

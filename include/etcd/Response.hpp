@@ -5,10 +5,17 @@
 #ifndef ETCD_RESPONSE_HPP
 #define ETCD_RESPONSE_HPP
 
+// Some of these are not needed here: etcd-cpp-apiv3's header makes them reachable, and programs
+// written for it rely on that.
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "etcd/Value.hpp"

@@ -5,14 +5,19 @@
 #ifndef ETCD_SYNC_CLIENT_HPP
 #define ETCD_SYNC_CLIENT_HPP
 
+// Some of these are not needed here: etcd-cpp-apiv3's header makes them reachable, and programs
+// written for it rely on that.
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <ratio>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "etcd/ClientOptions.hpp"

@@ -13,8 +13,10 @@
  *   Outputs are written only on ETCD_STATUS_OK. Errors of the etcd server or the network travel
  *   inside the response (etcd_response_error_code / _error_message), with the same codes and
  *   messages as etcd-cpp-apiv3's etcd::Response.
- * - Every function checks its pointer arguments (ETCD_STATUS_NULL_ARGUMENT) and catches internal
- *   panics (ETCD_STATUS_PANIC); accessors return NULL / 0 / false instead.
+ * - Every function checks its pointer arguments (ETCD_STATUS_NULL_ARGUMENT), refuses lengths
+ *   above PTRDIFF_MAX or too large to copy (ETCD_STATUS_INVALID_ARGUMENT) and catches internal
+ *   panics (ETCD_STATUS_PANIC); accessors return NULL / 0 / false instead. Nothing is printed on
+ *   stderr: etcd_status_detail says more about the last such status.
  * - Callbacks take `void *userdata` first and come with an optional finalizer. They run on the
  *   library's callback threads (named "etcd-cb"), never on its network threads, and may call any
  *   function of this API except freeing the object whose callback is running.
@@ -116,7 +118,8 @@ enum etcd_status
    */
   ETCD_STATUS_INVALID_ARGUMENT = 2,
   /**
-   * An internal error (a Rust panic) was caught; the library stays usable.
+   * An internal error (a Rust panic) was caught; the library stays usable. Nothing is
+   * printed: `etcd_status_detail` has the message.
    */
   ETCD_STATUS_PANIC = 3,
   /**
@@ -127,6 +130,10 @@ enum etcd_status
    * `etcd_keepalive_check`: refreshing the lease failed with a server error.
    */
   ETCD_STATUS_KEEPALIVE_FAILED = 5,
+  /**
+   * `etcd_call_take_response`: the call has not finished yet.
+   */
+  ETCD_STATUS_PENDING = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -166,6 +173,11 @@ typedef uint32_t etcd_event_type;
 #endif // __cplusplus
 
 /**
+ * An operation in flight (or finished, until freed). Thread-safe.
+ */
+typedef struct etcd_call etcd_call;
+
+/**
  * A connection to an etcd cluster (`etcd::Client`). Thread-safe.
  */
 typedef struct etcd_client etcd_client;
@@ -194,6 +206,18 @@ typedef struct etcd_value etcd_value;
  * A running watch (`etcd::Watcher`).
  */
 typedef struct etcd_watcher etcd_watcher;
+
+/**
+ * Called once when a call finishes, on a library callback thread (named "etcd-cb"), never on
+ * a thread of the network runtime; it may take the response (`etcd_call_take_response`) and
+ * call any other function of this API, including `etcd_call_free` of its own call.
+ */
+typedef void (*etcd_call_callback)(void *userdata);
+
+/**
+ * Releases `userdata` once the library no longer uses it.
+ */
+typedef void (*etcd_free_callback)(void *userdata);
 
 /**
  * Connection settings for `etcd_client_connect`. Zero-initialise it (`= {0}` in C, `{}` in
@@ -260,11 +284,6 @@ typedef void (*etcd_keepalive_error_callback)(void *userdata,
                                               const char *message);
 
 /**
- * Releases `userdata` once the library no longer uses it.
- */
-typedef void (*etcd_free_callback)(void *userdata);
-
-/**
  * A borrowed byte string: `len` bytes at `data`, not NUL-terminated, possibly containing NUL
  * bytes. Valid only as long as the object it was read from (see each accessor).
  */
@@ -290,6 +309,262 @@ typedef void (*etcd_watch_callback)(void *userdata, const struct etcd_response *
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Waits until `call` has finished, for at most `timeout_ms` milliseconds (a negative value
+ * waits without limit, 0 only looks). `*done_out` tells whether it has finished (also true once
+ * its response was taken).
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `call` or `done_out` is NULL.
+ */
+etcd_status etcd_call_wait(const struct etcd_call *call, int64_t timeout_ms, bool *done_out);
+
+/**
+ * True once `call` has finished (false for NULL). Never blocks.
+ */
+bool etcd_call_done(const struct etcd_call *call);
+
+/**
+ * Takes the response of a finished call: on success `*response_out` is a new response owned
+ * by the caller (free it with `etcd_response_free`). A call gives its response once.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `call` or `response_out` is NULL,
+ * `ETCD_STATUS_PENDING` if the call has not finished yet, `ETCD_STATUS_INVALID_ARGUMENT` if its
+ * response was already taken.
+ */
+etcd_status etcd_call_take_response(const struct etcd_call *call,
+                                    struct etcd_response **response_out);
+
+/**
+ * Asks for `callback(userdata)` once `call` has finished (soon, if it already has), on a
+ * library callback thread; for event loops (e.g. to wake one with the result). Only one
+ * callback per call. `free_userdata` (may be NULL) is called with `userdata` once, from
+ * `etcd_call_free`, after the callback has run or can no longer run. Once `etcd_call_free` has
+ * returned, the callback does not run (unless it was called from inside the callback).
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `call` or `callback` is NULL,
+ * `ETCD_STATUS_INVALID_ARGUMENT` if a callback was already set (nothing is registered then and
+ * `free_userdata` is not called).
+ */
+etcd_status etcd_call_on_done(const struct etcd_call *call,
+                              etcd_call_callback callback,
+                              void *userdata,
+                              etcd_free_callback free_userdata);
+
+/**
+ * Frees a call; if it has not finished, abandons it. NULL is a no-op. Must not be called twice
+ * for the same call, nor while another thread uses it.
+ */
+void etcd_call_free(struct etcd_call *call);
+
+/**
+ * `etcd_client_head` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_head` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_head_start(const struct etcd_client *client, struct etcd_call **call_out);
+
+/**
+ * `etcd_client_get` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_get` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_get_start(const struct etcd_client *client,
+                                  const char *key,
+                                  size_t key_len,
+                                  int64_t revision,
+                                  struct etcd_call **call_out);
+
+/**
+ * `etcd_client_put` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_put` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_put_start(const struct etcd_client *client,
+                                  const char *key,
+                                  size_t key_len,
+                                  const char *value,
+                                  size_t value_len,
+                                  int64_t lease,
+                                  struct etcd_call **call_out);
+
+/**
+ * `etcd_client_add` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_add` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_add_start(const struct etcd_client *client,
+                                  const char *key,
+                                  size_t key_len,
+                                  const char *value,
+                                  size_t value_len,
+                                  int64_t lease,
+                                  struct etcd_call **call_out);
+
+/**
+ * `etcd_client_modify` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_modify` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_modify_start(const struct etcd_client *client,
+                                     const char *key,
+                                     size_t key_len,
+                                     const char *value,
+                                     size_t value_len,
+                                     int64_t lease,
+                                     struct etcd_call **call_out);
+
+/**
+ * `etcd_client_modify_if_value` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_modify_if_value` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_modify_if_value_start(const struct etcd_client *client,
+                                              const char *key,
+                                              size_t key_len,
+                                              const char *value,
+                                              size_t value_len,
+                                              const char *old_value,
+                                              size_t old_value_len,
+                                              int64_t lease,
+                                              struct etcd_call **call_out);
+
+/**
+ * `etcd_client_modify_if_index` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_modify_if_index` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_modify_if_index_start(const struct etcd_client *client,
+                                              const char *key,
+                                              size_t key_len,
+                                              const char *value,
+                                              size_t value_len,
+                                              int64_t old_index,
+                                              int64_t lease,
+                                              struct etcd_call **call_out);
+
+/**
+ * `etcd_client_rm` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_rm` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_rm_start(const struct etcd_client *client,
+                                 const char *key,
+                                 size_t key_len,
+                                 struct etcd_call **call_out);
+
+/**
+ * `etcd_client_rm_if_value` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_rm_if_value` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_rm_if_value_start(const struct etcd_client *client,
+                                          const char *key,
+                                          size_t key_len,
+                                          const char *old_value,
+                                          size_t old_value_len,
+                                          struct etcd_call **call_out);
+
+/**
+ * `etcd_client_rm_if_index` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_rm_if_index` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_rm_if_index_start(const struct etcd_client *client,
+                                          const char *key,
+                                          size_t key_len,
+                                          int64_t old_index,
+                                          struct etcd_call **call_out);
+
+/**
+ * `etcd_client_rmdir` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_rmdir` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_rmdir_start(const struct etcd_client *client,
+                                    const char *key,
+                                    size_t key_len,
+                                    bool recursive,
+                                    struct etcd_call **call_out);
+
+/**
+ * `etcd_client_rmdir_range` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_rmdir_range` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_rmdir_range_start(const struct etcd_client *client,
+                                          const char *key,
+                                          size_t key_len,
+                                          const char *range_end,
+                                          size_t range_end_len,
+                                          struct etcd_call **call_out);
+
+/**
+ * `etcd_client_ls` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_ls` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_ls_start(const struct etcd_client *client,
+                                 const char *prefix,
+                                 size_t prefix_len,
+                                 int64_t limit,
+                                 int64_t revision,
+                                 struct etcd_call **call_out);
+
+/**
+ * `etcd_client_ls_range` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_ls_range` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_ls_range_start(const struct etcd_client *client,
+                                       const char *key,
+                                       size_t key_len,
+                                       const char *range_end,
+                                       size_t range_end_len,
+                                       int64_t limit,
+                                       int64_t revision,
+                                       struct etcd_call **call_out);
+
+/**
+ * `etcd_client_keys` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_keys` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_keys_start(const struct etcd_client *client,
+                                   const char *prefix,
+                                   size_t prefix_len,
+                                   int64_t limit,
+                                   int64_t revision,
+                                   struct etcd_call **call_out);
+
+/**
+ * `etcd_client_keys_range` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_keys_range` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_keys_range_start(const struct etcd_client *client,
+                                         const char *key,
+                                         size_t key_len,
+                                         const char *range_end,
+                                         size_t range_end_len,
+                                         int64_t limit,
+                                         int64_t revision,
+                                         struct etcd_call **call_out);
+
+/**
+ * `etcd_client_lease_grant` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_lease_grant` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_lease_grant_start(const struct etcd_client *client,
+                                          int64_t ttl,
+                                          struct etcd_call **call_out);
+
+/**
+ * `etcd_client_lease_revoke` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_lease_revoke` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_lease_revoke_start(const struct etcd_client *client,
+                                           int64_t lease_id,
+                                           struct etcd_call **call_out);
+
+/**
+ * `etcd_client_lease_time_to_live` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_lease_time_to_live` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_lease_time_to_live_start(const struct etcd_client *client,
+                                                 int64_t lease_id,
+                                                 struct etcd_call **call_out);
+
+/**
+ * `etcd_client_lease_list` without waiting: `*call_out` is a new pending call whose response is the one
+ * `etcd_client_lease_list` would give (see `etcd_call_wait`, `etcd_call_take_response`).
+ */
+etcd_status etcd_client_lease_list_start(const struct etcd_client *client,
+                                         struct etcd_call **call_out);
 
 /**
  * Creates a client for `endpoints`: one or more `http://host:port` (or `host:port`) separated
@@ -521,7 +796,10 @@ etcd_status etcd_client_lease_list(const struct etcd_client *client,
 /**
  * Keeps lease `lease_id` alive, refreshing it every `ttl`/3 seconds. With `lease_id` 0, first
  * grants a lease of `ttl` seconds (`etcd::KeepAlive(client, ttl)`); read its id with
- * `etcd_keepalive_lease` (0 if the grant failed: `etcd_keepalive_check` then reports why).
+ * `etcd_keepalive_lease`. If the grant fails (no endpoint answers, wrong credentials or
+ * certificates) the keep-alive is failed from the start: its lease is 0,
+ * `etcd_keepalive_check` returns `ETCD_STATUS_KEEPALIVE_FAILED` with the reason, and
+ * `on_error` is called once.
  *
  * `on_error(userdata, status, message)` (may be NULL) is called once with the error that ends
  * the keep-alive. `free_userdata` (may be NULL) is called with `userdata` once, from
@@ -551,7 +829,9 @@ int64_t etcd_keepalive_lease(const struct etcd_keepalive *keepalive);
  * Checks the keep-alive (`KeepAlive::Check()`): returns the error that ended it if there was
  * one, else refreshes the lease once now. `ETCD_STATUS_OK` while the lease is alive (or the
  * cluster cannot be reached: the background refresh keeps trying), `ETCD_STATUS_LEASE_EXPIRED`
- * when it has expired or was revoked, `ETCD_STATUS_KEEPALIVE_FAILED` on another server error;
+ * when it has expired or was revoked, `ETCD_STATUS_KEEPALIVE_FAILED` when the lease could not
+ * be granted or refreshing failed in a way retrying cannot fix (credentials, permissions,
+ * certificates);
  * `etcd_keepalive_error_message` then has the text. If the error is new, the error callback
  * runs on this thread before this returns. After `etcd_keepalive_cancel`, `ETCD_STATUS_OK`
  * unless an error was found before.
@@ -757,6 +1037,14 @@ const struct etcd_value *etcd_event_prev_kv(const struct etcd_event *event);
 const char *etcd_status_str(uint32_t status);
 
 /**
+ * More about the last `ETCD_STATUS_PANIC` (the internal error's message) or
+ * `ETCD_STATUS_INVALID_ARGUMENT` for a length (which one, and why) returned on the calling
+ * thread: a NUL-terminated string owned by the library, valid on this thread until the next
+ * such status; empty if there was none. The library never prints these on stderr.
+ */
+const char *etcd_status_detail(void);
+
+/**
  * The library version ("0.15.4"): a static, NUL-terminated string that must not be freed.
  */
 const char *etcd_version(void);
@@ -766,8 +1054,14 @@ const char *etcd_version(void);
  * from revision `from_revision` (<= 0: from now on), as `etcd::Watcher(client, key, callback,
  * recursive)` / `(client, key, from_index, callback, recursive)`.
  *
+ * Returns once etcd has confirmed the watch, so every write that starts afterwards is
+ * delivered; if no endpoint confirms it within the client's connect timeout, returns after
+ * that timeout with the watcher still trying (a watch from now then starts when it first
+ * reaches a server).
+ *
  * `callback(userdata, response)` receives every batch of events (`etcd_response_event_at`;
- * each event carries the previous value when etcd has it) and, if etcd ends the watch, a last
+ * each event carries the previous value when etcd has it) and, if the watch ends (etcd ended
+ * it, or a failure that retrying cannot fix: rejected credentials or certificates), a last
  * response with an error. `free_userdata` (may be NULL) is called with `userdata` once, from
  * `etcd_watcher_free`, after the last callback. On failure nothing is registered and
  * `free_userdata` is not called.

@@ -27,6 +27,7 @@ STATUS_INVALID_ARGUMENT = 2
 STATUS_PANIC = 3
 STATUS_LEASE_EXPIRED = 4
 STATUS_KEEPALIVE_FAILED = 5
+STATUS_PENDING = 6
 
 # etcd_event_type
 EVENT_PUT = 0
@@ -67,6 +68,7 @@ Handle = c_void_p
 WATCH_CALLBACK = CFUNCTYPE(None, c_void_p, c_void_p)
 KEEPALIVE_ERROR_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
 FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
+CALL_CALLBACK = CFUNCTYPE(None, c_void_p)
 
 _OUT = POINTER(c_void_p)
 # A (pointer, length) byte string argument.
@@ -75,6 +77,7 @@ _B = (c_char_p, c_size_t)
 # name: (restype, argtypes)
 _SIGNATURES = {
     "etcd_status_str": (c_char_p, [c_uint32]),
+    "etcd_status_detail": (c_char_p, []),
     "etcd_version": (c_char_p, []),
     "etcd_client_connect": (c_uint32, [c_char_p, POINTER(ClientOptions), _OUT]),
     "etcd_client_free": (None, [Handle]),
@@ -98,6 +101,11 @@ _SIGNATURES = {
     "etcd_client_lease_revoke": (c_uint32, [Handle, c_int64, _OUT]),
     "etcd_client_lease_time_to_live": (c_uint32, [Handle, c_int64, _OUT]),
     "etcd_client_lease_list": (c_uint32, [Handle, _OUT]),
+    "etcd_call_wait": (c_uint32, [Handle, c_int64, POINTER(c_bool)]),
+    "etcd_call_done": (c_bool, [Handle]),
+    "etcd_call_take_response": (c_uint32, [Handle, _OUT]),
+    "etcd_call_on_done": (c_uint32, [Handle, CALL_CALLBACK, c_void_p, FREE_CALLBACK]),
+    "etcd_call_free": (None, [Handle]),
     "etcd_response_free": (None, [Handle]),
     "etcd_response_clone": (c_uint32, [Handle, _OUT]),
     "etcd_response_is_ok": (c_bool, [Handle]),
@@ -150,6 +158,13 @@ _SIGNATURES = {
     "etcd_keepalive_cancel": (c_uint32, [Handle]),
     "etcd_keepalive_free": (None, [Handle]),
 }
+
+
+# Every blocking client operation has a twin "<name>_start" with the same arguments, which
+# returns an etcd_call instead of waiting (its last argument is the call's output pointer).
+for _name in [n for n in _SIGNATURES if n.startswith("etcd_client_") and n not in (
+        "etcd_client_connect", "etcd_client_free")]:
+    _SIGNATURES[_name + "_start"] = _SIGNATURES[_name]
 
 
 def candidates() -> List[Path]:

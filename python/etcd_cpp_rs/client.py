@@ -8,14 +8,18 @@ messages) is the core's, the same as the C and C++ APIs.
 from __future__ import annotations
 
 import atexit
+import collections.abc
 import enum
 import itertools
+import math
+import numbers
+import operator
 import queue
 import sys
 import threading
 import traceback
 import weakref
-from ctypes import byref, c_void_p
+from ctypes import byref, c_bool, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
@@ -103,6 +107,89 @@ def _bytes(data: BytesLike, name: str) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
     raise TypeError(f"{name} must be str or bytes, not {type(data).__name__}")
+
+
+INT64_MAX = 2**63 - 1
+
+
+def _int(value: Any, name: str, minimum: int = 0, maximum: int = INT64_MAX) -> int:
+    """``value`` as an int in [minimum, maximum]: TypeError for what is not an integer (bool
+    included), OverflowError out of range, before anything reaches the C library (ctypes would
+    silently wrap it)."""
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    number = operator.index(value)
+    if not minimum <= number <= maximum:
+        raise OverflowError(f"{name} must be between {minimum} and {maximum}, not {number}")
+    return number
+
+
+def _text(value: Optional[str], name: str) -> Optional[bytes]:
+    """An optional text argument (a name, a path) as NUL-terminated UTF-8, or None if empty."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+    if "\0" in value:
+        raise ValueError(f"{name} must not contain a NUL character: {value!r}")
+    return value.encode("utf-8", "surrogateescape") or None
+
+
+def _milliseconds(value: Optional[float], name: str) -> int:
+    """A duration in seconds (None or 0: none) as whole milliseconds, at least 1 if positive."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of seconds or None, not {type(value).__name__}")
+    seconds = float(value)
+    if math.isnan(seconds) or seconds < 0:
+        raise ValueError(f"{name} must be a non-negative number of seconds, not {value!r}")
+    if seconds * 1000 > INT64_MAX:
+        raise OverflowError(f"{name} is too long: {value!r} seconds")
+    return max(1, math.ceil(seconds * 1000)) if seconds > 0 else 0
+
+
+def _callable(value: Any, name: str) -> Any:
+    if value is not None and not callable(value):
+        raise TypeError(f"{name} must be callable or None, not {type(value).__name__}")
+    return value
+
+
+def _endpoints(endpoints: Any) -> str:
+    if isinstance(endpoints, str):
+        items = [endpoints]
+    elif (isinstance(endpoints, collections.abc.Sequence)
+          and not isinstance(endpoints, (bytes, bytearray))):
+        items = list(endpoints)
+        for item in items:
+            if not isinstance(item, str):
+                raise TypeError(f"each endpoint must be a str, not {type(item).__name__}")
+    else:
+        raise TypeError("endpoints must be a str or a sequence of str, not "
+                        f"{type(endpoints).__name__}")
+    text = ",".join(items)
+    if "\0" in text:
+        raise ValueError(f"endpoints must not contain a NUL character: {text!r}")
+    return text
+
+
+# How long one wait inside the C library lasts at most: Python handles signals (Ctrl-C) between
+# two waits, so a KeyboardInterrupt arrives within about this time during a blocking call.
+_WAIT_SLICE_MS = 50
+
+
+def _finish(call: c_void_p, what: str) -> "Response":
+    """Waits for a started call in short slices, then converts and frees its response. An
+    exception (KeyboardInterrupt) while waiting leaves the call to the caller, who frees it."""
+    done = c_bool(False)
+    while not done.value:
+        _check(lib.etcd_call_wait(call, _WAIT_SLICE_MS, byref(done)), what)
+    out = c_void_p()
+    _check(lib.etcd_call_take_response(call, byref(out)), what)
+    try:
+        return _response(out.value)
+    finally:
+        lib.etcd_response_free(out)
 
 
 def _report_callback_error(where: str) -> None:
@@ -334,6 +421,11 @@ class Client:
     ``target_name_override`` is the name to check the server certificate against. Refused
     credentials and unreadable files are reported in the responses, like network errors.
 
+    Operations block the calling thread, but Ctrl-C interrupts them within about 50 ms
+    (KeyboardInterrupt; the call is abandoned). Arguments are checked before anything reaches the library: TypeError for
+    a wrong type, OverflowError for an integer that does not fit (e.g. a negative lease),
+    ValueError for a NUL character in an endpoint, name or path.
+
     >>> client = Client("http://127.0.0.1:2379")
     >>> client.put("/greeting", "hello").is_ok
     True
@@ -348,16 +440,16 @@ class Client:
                  cert: Optional[str] = None, key: Optional[str] = None,
                  target_name_override: Optional[str] = None) -> None:
         self._handle: Optional[int] = None
-        if not isinstance(endpoints, str):
-            endpoints = ",".join(endpoints)
-        text = lambda s: s.encode("utf-8", "surrogateescape") if s else None  # noqa: E731
+        endpoints = _endpoints(endpoints)
         options = _native.ClientOptions(
-            user=text(user), password=text(password), auth_token_ttl=auth_token_ttl,
-            use_tls=tls, ca_file=text(ca), cert_file=text(cert),
-            key_file=text(key), target_name_override=text(target_name_override),
-            load_balancer=text(load_balancer),
-            request_timeout_ms=int(timeout * 1000) if timeout else 0,
-            connect_timeout_ms=int(connect_timeout * 1000) if connect_timeout else 0)
+            user=_text(user, "user"), password=_text(password, "password"),
+            auth_token_ttl=_int(auth_token_ttl, "auth_token_ttl"),
+            use_tls=bool(tls), ca_file=_text(ca, "ca"), cert_file=_text(cert, "cert"),
+            key_file=_text(key, "key"),
+            target_name_override=_text(target_name_override, "target_name_override"),
+            load_balancer=_text(load_balancer, "load_balancer"),
+            request_timeout_ms=_milliseconds(timeout, "timeout"),
+            connect_timeout_ms=_milliseconds(connect_timeout, "connect_timeout"))
         out = c_void_p()
         _check(lib.etcd_client_connect(endpoints.encode("utf-8", "surrogateescape"),
                                        byref(options), byref(out)),
@@ -391,12 +483,15 @@ class Client:
         return self._handle
 
     def _call(self, fn: Callable[..., int], *args: Any) -> Response:
-        out = c_void_p()
-        _check(fn(self._h(), *args, byref(out)), fn.__name__)
+        # The "_start" twin of the blocking function, waited for in slices so that Ctrl-C is
+        # handled during the call; an interrupted call is abandoned.
+        name = fn.__name__
+        call = c_void_p()
+        _check(getattr(lib, name + "_start")(self._h(), *args, byref(call)), name)
         try:
-            return _response(out.value)
+            return _finish(call, name)
         finally:
-            lib.etcd_response_free(out)
+            lib.etcd_call_free(call)
 
     # -- key-value ------------------------------------------------------------------------------
 
@@ -407,33 +502,35 @@ class Client:
     def get(self, key: BytesLike, revision: int = 0) -> Response:
         """Reads ``key`` (at ``revision`` if > 0) into ``value``; a missing key is error 100."""
         k = _bytes(key, "key")
-        return self._call(lib.etcd_client_get, k, len(k), revision)
+        return self._call(lib.etcd_client_get, k, len(k), _int(revision, "revision"))
 
     def put(self, key: BytesLike, value: BytesLike, lease: int = 0) -> Response:
         """Stores ``value`` under ``key`` (attached to ``lease`` if not 0); ``prev_value`` is
         what was overwritten."""
         k, v = _bytes(key, "key"), _bytes(value, "value")
-        return self._call(lib.etcd_client_put, k, len(k), v, len(v), lease)
+        return self._call(lib.etcd_client_put, k, len(k), v, len(v), _int(lease, "lease"))
 
     set = put
 
     def add(self, key: BytesLike, value: BytesLike, lease: int = 0) -> Response:
         """Creates ``key`` only if absent; otherwise error 105 with the existing value."""
         k, v = _bytes(key, "key"), _bytes(value, "value")
-        return self._call(lib.etcd_client_add, k, len(k), v, len(v), lease)
+        return self._call(lib.etcd_client_add, k, len(k), v, len(v), _int(lease, "lease"))
 
     def modify(self, key: BytesLike, value: BytesLike, lease: int = 0) -> Response:
         """Updates ``key`` only if present; otherwise error 100."""
         k, v = _bytes(key, "key"), _bytes(value, "value")
-        return self._call(lib.etcd_client_modify, k, len(k), v, len(v), lease)
+        return self._call(lib.etcd_client_modify, k, len(k), v, len(v), _int(lease, "lease"))
 
     def modify_if(self, key: BytesLike, value: BytesLike, old: Union[BytesLike, int],
                   lease: int = 0) -> Response:
         """Compare-and-swap: updates ``key`` only if its value is ``old`` (str/bytes) or its
         modified index is ``old`` (int); otherwise error 101 with the current value."""
         k, v = _bytes(key, "key"), _bytes(value, "value")
+        lease = _int(lease, "lease")
         if isinstance(old, int):
-            return self._call(lib.etcd_client_modify_if_index, k, len(k), v, len(v), old, lease)
+            return self._call(lib.etcd_client_modify_if_index, k, len(k), v, len(v),
+                              _int(old, "old"), lease)
         o = _bytes(old, "old")
         return self._call(lib.etcd_client_modify_if_value, k, len(k), v, len(v), o, len(o), lease)
 
@@ -447,7 +544,7 @@ class Client:
         (int) is ``old``; otherwise error 101."""
         k = _bytes(key, "key")
         if isinstance(old, int):
-            return self._call(lib.etcd_client_rm_if_index, k, len(k), old)
+            return self._call(lib.etcd_client_rm_if_index, k, len(k), _int(old, "old"))
         o = _bytes(old, "old")
         return self._call(lib.etcd_client_rm_if_value, k, len(k), o, len(o))
 
@@ -477,6 +574,7 @@ class Client:
     def _range(self, by_prefix: Callable[..., int], by_range: Callable[..., int], key: BytesLike,
                range_end: Optional[BytesLike], limit: int, revision: int) -> Response:
         k = _bytes(key, "key")
+        limit, revision = _int(limit, "limit"), _int(revision, "revision")
         if range_end is None:
             return self._call(by_prefix, k, len(k), limit, revision)
         e = _bytes(range_end, "range_end")
@@ -486,15 +584,15 @@ class Client:
 
     def leasegrant(self, ttl: int) -> Response:
         """Grants a lease of ``ttl`` seconds: its id is ``value.lease``, its TTL ``value.ttl``."""
-        return self._call(lib.etcd_client_lease_grant, ttl)
+        return self._call(lib.etcd_client_lease_grant, _int(ttl, "ttl"))
 
     def leaserevoke(self, lease_id: int) -> Response:
         """Revokes a lease; the keys attached to it are deleted."""
-        return self._call(lib.etcd_client_lease_revoke, lease_id)
+        return self._call(lib.etcd_client_lease_revoke, _int(lease_id, "lease_id"))
 
     def leasetimetolive(self, lease_id: int) -> Response:
         """The remaining TTL of a lease in ``value.ttl`` (-1 once expired)."""
-        return self._call(lib.etcd_client_lease_time_to_live, lease_id)
+        return self._call(lib.etcd_client_lease_time_to_live, _int(lease_id, "lease_id"))
 
     def leases(self) -> Response:
         """The ids of all leases, in ``leases``."""
@@ -504,16 +602,17 @@ class Client:
                        on_error: Optional[Callable[[KeepAliveError], None]] = None) -> "KeepAlive":
         """Grants a lease of ``ttl`` seconds and keeps it alive in the background until the
         returned :class:`KeepAlive` is cancelled or closed. Raises :class:`KeepAliveError`
-        (saying why) if the lease cannot be granted."""
+        (saying why, with the failed ``response``) if the lease cannot be granted."""
+        ttl = _int(ttl, "ttl")
+        _callable(on_error, "on_error")
         if ttl <= 0:
             raise InvalidArgumentError(f"the TTL must be positive, not {ttl}")
-        keepalive = KeepAlive(self, ttl, 0, on_error=on_error)
-        if keepalive.lease == 0:
-            try:
-                keepalive.check()
-            finally:
-                keepalive.close()
-        return keepalive
+        # Granted here (a call Ctrl-C can interrupt), then kept alive by the library.
+        granted = self.leasegrant(ttl)
+        if not granted.is_ok:
+            raise KeepAliveError(f"Failed to grant the lease: error code: {granted.error_code}, "
+                                 f"message: {granted.error_message}", response=granted)
+        return KeepAlive(self, ttl, granted.value.lease, on_error=on_error)
 
     # -- watches --------------------------------------------------------------------------------
 
@@ -587,6 +686,8 @@ class Watcher:
                  recursive: bool = False, range_end: Optional[BytesLike] = None,
                  from_revision: int = 0) -> None:
         self._handle: Optional[int] = None
+        _callable(callback, "callback")
+        from_revision = _int(from_revision, "from_revision")
         self._state = _WatchState(callback)
         self._cancelled = False
         k = _bytes(key, "key")
@@ -722,6 +823,8 @@ class KeepAlive:
     def __init__(self, client: Client, ttl: int, lease_id: int = 0,
                  on_error: Optional[Callable[[KeepAliveError], None]] = None) -> None:
         self._handle: Optional[int] = None
+        ttl, lease_id = _int(ttl, "ttl"), _int(lease_id, "lease_id")
+        _callable(on_error, "on_error")
         token = _register(_KeepAliveState(on_error)) if on_error is not None else 0
         out = c_void_p()
         try:

@@ -4,20 +4,26 @@
 //! [`Fallback::panicked`] value (`ETCD_STATUS_PANIC`, NULL, 0 or false) instead of unwinding into
 //! C. Inside the body the `try_*!` macros check pointer arguments and return the return type's
 //! [`Fallback::null`] value (`ETCD_STATUS_NULL_ARGUMENT`, or again NULL, 0 or false) when one is
-//! NULL.
+//! NULL, and [`Fallback::invalid`] (`ETCD_STATUS_INVALID_ARGUMENT`) for a length no object can
+//! have. Neither prints anything: a caught panic's message, like the reason for a refused
+//! argument, is kept for `etcd_status_detail`.
 
-use std::ffi::c_char;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
 
 use super::status::etcd_status;
 use super::types::etcd_bytes;
 
 /// What an entry point returns when its body panicked or an argument was NULL.
-pub(crate) trait Fallback {
+pub(crate) trait Fallback: Sized {
     /// The value for a caught panic.
     fn panicked() -> Self;
     /// The value for a NULL argument.
     fn null() -> Self;
+    /// The value for an argument with an impossible value (e.g. a length above `isize::MAX`).
+    fn invalid() -> Self {
+        Self::null()
+    }
 }
 
 impl Fallback for etcd_status {
@@ -26,6 +32,9 @@ impl Fallback for etcd_status {
     }
     fn null() -> Self {
         etcd_status::NullArgument
+    }
+    fn invalid() -> Self {
+        etcd_status::InvalidArgument
     }
 }
 
@@ -61,21 +70,68 @@ impl<T> Fallback for *const T {
     }
 }
 
-/// Runs `body`, returning [`Fallback::panicked`] if it panics.
-pub(crate) fn ffi_boundary<T: Fallback>(body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| T::panicked())
+thread_local! {
+    /// What `etcd_status_detail` returns on this thread.
+    static DETAIL: RefCell<CString> = RefCell::new(CString::default());
 }
 
-/// Borrows `len` bytes at `data` as a vector; NULL is accepted only with length 0.
+/// Keeps `text` as the detail of the status about to be returned on this thread.
+pub(crate) fn set_detail(text: &str) {
+    let text = CString::new(text.replace('\0', " ")).unwrap_or_default();
+    let _ = DETAIL.try_with(|d| *d.borrow_mut() = text);
+}
+
+/// Calls `f` with the detail kept on this thread.
+pub(crate) fn with_detail<R>(f: impl FnOnce(&CString) -> R) -> R {
+    DETAIL.with(|d| f(&d.borrow()))
+}
+
+/// Runs `body`, returning [`Fallback::panicked`] if it panics. Prints nothing; the panic's
+/// message becomes the thread's status detail.
+pub(crate) fn ffi_boundary<T: Fallback>(body: impl FnOnce() -> T) -> T {
+    crate::host::catch(body).unwrap_or_else(|message| {
+        set_detail(&format!("internal error: {message}"));
+        T::panicked()
+    })
+}
+
+/// Why a (pointer, length) argument was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum BytesError {
+    /// NULL with a non-zero length.
+    Null,
+    /// A length no object can have, or more bytes than can be allocated.
+    TooLong,
+}
+
+/// Copies `len` bytes at `data` into a vector; NULL is accepted only with length 0.
 ///
 /// # Safety
 /// A non-NULL `data` must point to `len` readable bytes.
-pub(crate) unsafe fn bytes_arg(data: *const c_char, len: usize) -> Option<Vec<u8>> {
+pub(crate) unsafe fn bytes_arg(data: *const c_char, len: usize) -> Result<Vec<u8>, BytesError> {
     if data.is_null() {
-        return (len == 0).then(Vec::new);
+        return if len == 0 {
+            Ok(Vec::new())
+        } else {
+            Err(BytesError::Null)
+        };
     }
-    // SAFETY: the caller promises `len` readable bytes at `data`.
-    Some(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) }.to_vec())
+    // No object is larger than isize::MAX bytes: such a length is a caller's mistake (often a
+    // negative number converted to size_t), refused before the pointer is read.
+    if len > isize::MAX as usize {
+        set_detail(&format!(
+            "a length of {len} bytes is larger than any object"
+        ));
+        return Err(BytesError::TooLong);
+    }
+    let mut v = Vec::new();
+    if v.try_reserve_exact(len).is_err() {
+        set_detail(&format!("cannot allocate {len} bytes for an argument"));
+        return Err(BytesError::TooLong);
+    }
+    // SAFETY: the caller promises `len` readable bytes at `data`; len <= isize::MAX.
+    v.extend_from_slice(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) });
+    Ok(v)
 }
 
 /// Borrows a NUL-terminated string argument; `None` for NULL, `Some(Err)` for invalid UTF-8.
@@ -100,13 +156,19 @@ macro_rules! try_ref {
 }
 
 /// `let key = try_bytes!(key, key_len);` copies a (pointer, length) argument, or returns the
-/// function's NULL value when the pointer is NULL and the length is not 0.
+/// function's NULL value when the pointer is NULL and the length is not 0, and its invalid value
+/// for a length above `isize::MAX`.
 macro_rules! try_bytes {
     ($ptr:expr, $len:expr) => {
         // SAFETY: the C contract: a non-NULL pointer has `len` readable bytes.
         match unsafe { $crate::capi::boundary::bytes_arg($ptr, $len) } {
-            Some(v) => v,
-            None => return $crate::capi::boundary::Fallback::null(),
+            Ok(v) => v,
+            Err($crate::capi::boundary::BytesError::Null) => {
+                return $crate::capi::boundary::Fallback::null()
+            }
+            Err($crate::capi::boundary::BytesError::TooLong) => {
+                return $crate::capi::boundary::Fallback::invalid()
+            }
         }
     };
 }

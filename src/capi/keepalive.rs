@@ -42,7 +42,10 @@ fn status_of(error: &KeepAliveError) -> etcd_status {
 
 /// Keeps lease `lease_id` alive, refreshing it every `ttl`/3 seconds. With `lease_id` 0, first
 /// grants a lease of `ttl` seconds (`etcd::KeepAlive(client, ttl)`); read its id with
-/// `etcd_keepalive_lease` (0 if the grant failed: `etcd_keepalive_check` then reports why).
+/// `etcd_keepalive_lease`. If the grant fails (no endpoint answers, wrong credentials or
+/// certificates) the keep-alive is failed from the start: its lease is 0,
+/// `etcd_keepalive_check` returns `ETCD_STATUS_KEEPALIVE_FAILED` with the reason, and
+/// `on_error` is called once.
 ///
 /// `on_error(userdata, status, message)` (may be NULL) is called once with the error that ends
 /// the keep-alive. `free_userdata` (may be NULL) is called with `userdata` once, from
@@ -98,7 +101,9 @@ pub unsafe extern "C" fn etcd_keepalive_lease(keepalive: *const etcd_keepalive) 
 /// Checks the keep-alive (`KeepAlive::Check()`): returns the error that ended it if there was
 /// one, else refreshes the lease once now. `ETCD_STATUS_OK` while the lease is alive (or the
 /// cluster cannot be reached: the background refresh keeps trying), `ETCD_STATUS_LEASE_EXPIRED`
-/// when it has expired or was revoked, `ETCD_STATUS_KEEPALIVE_FAILED` on another server error;
+/// when it has expired or was revoked, `ETCD_STATUS_KEEPALIVE_FAILED` when the lease could not
+/// be granted or refreshing failed in a way retrying cannot fix (credentials, permissions,
+/// certificates);
 /// `etcd_keepalive_error_message` then has the text. If the error is new, the error callback
 /// runs on this thread before this returns. After `etcd_keepalive_cancel`, `ETCD_STATUS_OK`
 /// unless an error was found before.

@@ -15,7 +15,12 @@
 //!   when it is `ETCD_STATUS_OK`. Errors of the etcd server or the network are not statuses:
 //!   they travel inside the response, with etcd-cpp-apiv3's error codes and messages.
 //! - Every entry point checks its pointers (NULL gives `ETCD_STATUS_NULL_ARGUMENT`, or NULL / 0
-//!   / false for accessors) and catches panics (`ETCD_STATUS_PANIC`, or NULL / 0 / false).
+//!   / false for accessors), refuses lengths above `PTRDIFF_MAX` or too large to copy
+//!   (`ETCD_STATUS_INVALID_ARGUMENT`) and catches panics (`ETCD_STATUS_PANIC`, or NULL / 0 /
+//!   false). None of these prints anything; `etcd_status_detail` tells more.
+//! - Every blocking operation `etcd_client_<op>` has a twin `etcd_client_<op>_start` that returns
+//!   at once with an `etcd_call` to wait for in slices, poll or be called back about (see
+//!   `call.rs`).
 //! - Callbacks take `void *userdata` first, come with an optional `free_userdata` finalizer,
 //!   and run on the library's callback threads (named "etcd-cb"), never on a thread of its
 //!   network runtime, so a callback may call the blocking functions of this API.
@@ -31,6 +36,7 @@
 pub(crate) mod boundary;
 pub(crate) mod handle;
 
+pub mod call;
 pub mod client;
 pub mod keepalive;
 pub mod response;
@@ -41,6 +47,7 @@ pub mod watcher;
 #[cfg(test)]
 mod tests;
 
+pub use call::*;
 pub use client::*;
 pub use keepalive::*;
 pub use response::*;

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use super::boundary::ffi_boundary;
+use super::boundary::{ffi_boundary, with_detail};
 
 /// Result of a fallible call. The numbers are fixed: a value is never renumbered or reused.
 ///
@@ -20,12 +20,15 @@ pub enum etcd_status {
     /// An argument had an invalid value (no usable endpoint, text that is not UTF-8, a TTL that
     /// is not positive...).
     InvalidArgument = 2,
-    /// An internal error (a Rust panic) was caught; the library stays usable.
+    /// An internal error (a Rust panic) was caught; the library stays usable. Nothing is
+    /// printed: `etcd_status_detail` has the message.
     Panic = 3,
     /// `etcd_keepalive_check`: the lease has expired or was revoked.
     LeaseExpired = 4,
     /// `etcd_keepalive_check`: refreshing the lease failed with a server error.
     KeepaliveFailed = 5,
+    /// `etcd_call_take_response`: the call has not finished yet.
+    Pending = 6,
 }
 
 impl etcd_status {
@@ -38,6 +41,7 @@ impl etcd_status {
             etcd_status::Panic => c"internal error in the etcd client library",
             etcd_status::LeaseExpired => c"the lease has expired or was revoked",
             etcd_status::KeepaliveFailed => c"refreshing the lease failed",
+            etcd_status::Pending => c"the call has not finished yet",
         }
     }
 
@@ -51,6 +55,7 @@ impl etcd_status {
             Panic,
             LeaseExpired,
             KeepaliveFailed,
+            Pending,
         ]
         .into_iter()
         .find(|s| *s as u32 == n)
@@ -66,6 +71,15 @@ pub extern "C" fn etcd_status_str(status: u32) -> *const c_char {
             .map_or(c"unknown status", etcd_status::text)
             .as_ptr()
     })
+}
+
+/// More about the last `ETCD_STATUS_PANIC` (the internal error's message) or
+/// `ETCD_STATUS_INVALID_ARGUMENT` for a length (which one, and why) returned on the calling
+/// thread: a NUL-terminated string owned by the library, valid on this thread until the next
+/// such status; empty if there was none. The library never prints these on stderr.
+#[no_mangle]
+pub extern "C" fn etcd_status_detail() -> *const c_char {
+    ffi_boundary(|| with_detail(|d| d.as_ptr()))
 }
 
 /// The library version ("0.15.4"): a static, NUL-terminated string that must not be freed.

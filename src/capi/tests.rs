@@ -49,6 +49,7 @@ fn status_numbers_and_texts_are_fixed() {
             5,
             "refreshing the lease failed",
         ),
+        (etcd_status::Pending, 6, "the call has not finished yet"),
     ];
     for (status, number, text) in expected {
         assert_eq!(status as u32, number);
@@ -58,7 +59,7 @@ fn status_numbers_and_texts_are_fixed() {
         );
     }
     assert_eq!(
-        unsafe { CStr::from_ptr(etcd_status_str(6)) }.to_str(),
+        unsafe { CStr::from_ptr(etcd_status_str(7)) }.to_str(),
         Ok("unknown status")
     );
     assert_eq!(
@@ -525,6 +526,14 @@ fn panics_become_statuses_and_defaults() {
     let mut out = sentinel::<etcd_response>();
     assert_eq!(unsafe { panicking(&mut out) }, etcd_status::Panic);
     assert_eq!(out, sentinel(), "output untouched after a panic");
+    // The message is kept for the status instead of being printed.
+    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }
+        .to_str()
+        .unwrap();
+    assert!(
+        detail.starts_with("internal error: deliberate panic in a test (at "),
+        "{detail}"
+    );
     assert_eq!(unsafe { panicking(null_mut()) }, etcd_status::NullArgument);
 
     assert!(ffi_boundary(|| -> *const etcd_value { panic!("deliberate") }).is_null());
@@ -676,4 +685,140 @@ fn header_is_current() {
          ETCD_REGENERATE_HEADER=1 cargo test --release --lib capi::tests::header_is_current\n\
          and commit the result."
     );
+}
+
+#[test]
+fn impossible_lengths_are_refused_quietly() {
+    use super::boundary::{bytes_arg, BytesError};
+    let data = b"abc".as_ptr().cast::<c_char>();
+    assert_eq!(unsafe { bytes_arg(data, 3) }, Ok(b"abc".to_vec()));
+    assert_eq!(unsafe { bytes_arg(std::ptr::null(), 0) }, Ok(Vec::new()));
+    assert_eq!(
+        unsafe { bytes_arg(std::ptr::null(), 1) },
+        Err(BytesError::Null)
+    );
+    // Neither length is read: one is above isize::MAX, the other cannot be allocated.
+    assert_eq!(
+        unsafe { bytes_arg(data, usize::MAX) },
+        Err(BytesError::TooLong)
+    );
+    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }
+        .to_str()
+        .unwrap();
+    assert!(detail.contains("larger than any object"), "{detail}");
+    assert_eq!(
+        unsafe { bytes_arg(data, isize::MAX as usize) },
+        Err(BytesError::TooLong)
+    );
+    let detail = unsafe { CStr::from_ptr(super::etcd_status_detail()) }
+        .to_str()
+        .unwrap();
+    assert!(detail.contains("cannot allocate"), "{detail}");
+
+    // Through an entry point: a status, no output, no call.
+    let client = offline_client();
+    let mut out = sentinel::<etcd_response>();
+    let status = unsafe { etcd_client_get(client, KEY, usize::MAX, 0, &mut out) };
+    assert_eq!(status, etcd_status::InvalidArgument);
+    assert_eq!(out, sentinel());
+    let status =
+        unsafe { etcd_client_put(client, KEY, 1, KEY, isize::MAX as usize + 1, 0, &mut out) };
+    assert_eq!(status, etcd_status::InvalidArgument);
+    assert_eq!(out, sentinel());
+    unsafe { etcd_client_free(client) };
+}
+
+static CALL_DONE: AtomicUsize = AtomicUsize::new(0);
+
+static CALL_FREED: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn count_call_free(userdata: *mut c_void) {
+    assert_eq!(userdata as usize, 0x1234);
+    CALL_FREED.fetch_add(1, Ordering::SeqCst);
+}
+
+unsafe extern "C" fn on_call_done(userdata: *mut c_void) {
+    assert_eq!(userdata as usize, 0x1234);
+    CALL_DONE.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn pending_calls() {
+    let client = offline_client();
+    unsafe {
+        let mut call = sentinel::<etcd_call>();
+        assert_eq!(
+            etcd_client_get_start(client, KEY, usize::MAX, 0, &mut call),
+            etcd_status::InvalidArgument
+        );
+        assert_eq!(
+            etcd_client_get_start(client, KEY, 1, 0, null_mut()),
+            etcd_status::NullArgument
+        );
+        assert_eq!(call, sentinel());
+        assert_eq!(
+            etcd_client_get_start(client, KEY, 1, 0, &mut call),
+            etcd_status::Ok
+        );
+        let mut done = false;
+        assert_eq!(
+            etcd_call_wait(null(), 0, &mut done),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_wait(call, 0, null_mut()),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_on_done(call, None, null_mut(), None),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_on_done(
+                call,
+                Some(on_call_done),
+                0x1234 as *mut c_void,
+                Some(count_call_free)
+            ),
+            etcd_status::Ok
+        );
+        assert_eq!(
+            etcd_call_on_done(
+                call,
+                Some(on_call_done),
+                0x1234 as *mut c_void,
+                Some(count_call_free)
+            ),
+            etcd_status::InvalidArgument
+        );
+        // Nothing listens on port 1: the call ends with error 14 after the connect attempt.
+        let mut response = sentinel::<etcd_response>();
+        while !done {
+            let status = etcd_call_take_response(call, &mut response);
+            assert!(status == etcd_status::Pending || status == etcd_status::Ok);
+            assert_eq!(etcd_call_wait(call, 50, &mut done), etcd_status::Ok);
+        }
+        assert!(etcd_call_done(call));
+        assert_eq!(
+            etcd_call_take_response(call, &mut response),
+            etcd_status::Ok
+        );
+        assert_eq!(etcd_response_error_code(response), code::UNAVAILABLE);
+        etcd_response_free(response);
+        assert_eq!(
+            etcd_call_take_response(call, &mut response),
+            etcd_status::InvalidArgument
+        );
+        let start = std::time::Instant::now();
+        while CALL_DONE.load(Ordering::SeqCst) == 0 && start.elapsed().as_secs() < 10 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(CALL_DONE.load(Ordering::SeqCst), 1);
+        assert_eq!(CALL_FREED.load(Ordering::SeqCst), 0);
+        etcd_call_free(call);
+        assert_eq!(CALL_FREED.load(Ordering::SeqCst), 1);
+        etcd_call_free(null_mut());
+        assert!(!etcd_call_done(null()));
+        etcd_client_free(client);
+    }
 }

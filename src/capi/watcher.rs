@@ -55,8 +55,14 @@ fn start(
 /// from revision `from_revision` (<= 0: from now on), as `etcd::Watcher(client, key, callback,
 /// recursive)` / `(client, key, from_index, callback, recursive)`.
 ///
+/// Returns once etcd has confirmed the watch, so every write that starts afterwards is
+/// delivered; if no endpoint confirms it within the client's connect timeout, returns after
+/// that timeout with the watcher still trying (a watch from now then starts when it first
+/// reaches a server).
+///
 /// `callback(userdata, response)` receives every batch of events (`etcd_response_event_at`;
-/// each event carries the previous value when etcd has it) and, if etcd ends the watch, a last
+/// each event carries the previous value when etcd has it) and, if the watch ends (etcd ended
+/// it, or a failure that retrying cannot fix: rejected credentials or certificates), a last
 /// response with an error. `free_userdata` (may be NULL) is called with `userdata` once, from
 /// `etcd_watcher_free`, after the last callback. On failure nothing is registered and
 /// `free_userdata` is not called.

@@ -2,12 +2,14 @@
 //!
 //! - [`runtime`]: the one process-wide tokio runtime (re-created after `fork()`).
 //! - [`dispatch`]: the library callback threads, where user code runs (never on a runtime worker).
+//! - [`call`]: a request in flight that its caller waits for in slices, polls or abandons.
 //! - [`client`]: a connection to a cluster with per-call endpoint fail-over and timeouts.
 //! - [`ops`]: the unary operations with etcd-cpp-apiv3's response semantics.
 //! - [`watch`]: one-shot watches and the long-lived, self-resuming [`Watcher`].
 //! - [`keepalive`]: the background lease refresher [`KeepAlive`].
 //! - [`txn`], [`concurrency`]: transactions, locks and elections.
 
+pub mod call;
 pub mod client;
 pub mod concurrency;
 pub mod dispatch;
@@ -20,6 +22,7 @@ pub mod runtime;
 pub mod txn;
 pub mod watch;
 
+pub use call::Call;
 pub use client::{Client, ClientOptions, LoadBalancing};
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
 pub use request::{Compare, KeyRange, Request};

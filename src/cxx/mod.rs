@@ -5,8 +5,6 @@
 
 pub mod bridge;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use cxx::UniquePtr;
 
 use self::bridge::ffi;
@@ -34,21 +32,27 @@ pub struct KeepAlive(core::KeepAlive);
 /// `etcd::ffi::Observer`.
 pub struct Observer(core::Observer);
 
-/// Runs `f`, turning a panic into `fallback()`.
+/// Runs `f`, turning a panic into `fallback()`. Prints nothing: the panic's message is kept for
+/// the fallback (see [`panic_response`]).
 fn guard<T>(fallback: impl FnOnce() -> T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
-        let what = p
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        eprintln!("etcd-cpp-rs: internal error: {what}");
+    crate::host::catch(f).unwrap_or_else(|message| {
+        let _ = PANIC_MESSAGE.try_with(|m| *m.borrow_mut() = message);
         fallback()
     })
 }
 
+thread_local! {
+    /// The message of the last panic [`guard`] caught on this thread.
+    static PANIC_MESSAGE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The response for a panic [`guard`] just caught, with its message.
 fn panic_response() -> ffi::ResponseData {
-    response_data(core::Response::error(core::response::code::INTERNAL, "etcd-cpp-rs: internal error"))
+    let message = PANIC_MESSAGE.with(|m| std::mem::take(&mut *m.borrow_mut()));
+    response_data(core::Response::error(
+        core::response::code::INTERNAL,
+        &format!("etcd-cpp-rs: internal error: {message}"),
+    ))
 }
 
 fn lame_client() -> core::Client {

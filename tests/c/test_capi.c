@@ -9,7 +9,9 @@
  */
 #define _GNU_SOURCE /* pthread_getname_np */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -812,6 +814,164 @@ static void test_keepalive_without_cluster(void) {
   etcd_client_free(client);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Pending calls: an operation started with its _start twin, waited for in slices. */
+
+struct call_done {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int called;
+  int freed;
+  int took_ok;
+  char thread[32];
+  etcd_call *call;
+};
+
+static void on_call_done(void *userdata) {
+  struct call_done *d = userdata;
+  etcd_response *response = NULL;
+  int ok = etcd_call_take_response(d->call, &response) == ETCD_STATUS_OK &&
+           etcd_response_is_ok(response);
+  etcd_response_free(response);
+  pthread_mutex_lock(&d->mu);
+  d->called++;
+  d->took_ok = ok;
+  pthread_getname_np(pthread_self(), d->thread, sizeof d->thread);
+  pthread_cond_broadcast(&d->cv);
+  pthread_mutex_unlock(&d->mu);
+}
+
+static void free_call_done(void *userdata) { ((struct call_done *)userdata)->freed++; }
+
+static void test_pending_calls(etcd_client *c) {
+  etcd_call *call = NULL;
+  etcd_response *response = NULL;
+  struct call_done d;
+  bool done = false;
+  double deadline = now_s() + 10;
+  char k[128];
+
+  key(k, sizeof k, "calls", "k");
+  if (!CHECK(etcd_client_put_start(c, S(k), S("v1"), 0, &call) == ETCD_STATUS_OK)) return;
+  while (!done && now_s() < deadline) {
+    CHECK(etcd_call_wait(call, 20, &done) == ETCD_STATUS_OK);
+  }
+  CHECK(done && etcd_call_done(call));
+  if (CHECK(etcd_call_take_response(call, &response) == ETCD_STATUS_OK)) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(text_is(etcd_response_action(response), "set"));
+    etcd_response_free(response);
+  }
+  CHECK(etcd_call_take_response(call, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  etcd_call_free(call);
+
+  /* The same answer as the blocking function. */
+  if (CHECK(etcd_client_get_start(c, S(k), 0, &call) == ETCD_STATUS_OK)) {
+    CHECK(etcd_call_wait(call, -1, &done) == ETCD_STATUS_OK && done);
+    if (CHECK(etcd_call_take_response(call, &response) == ETCD_STATUS_OK)) {
+      CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "v1"));
+      etcd_response_free(response);
+    }
+    etcd_call_free(call);
+  }
+
+  /* A completion callback on a library thread, which takes the response itself. */
+  memset(&d, 0, sizeof d);
+  pthread_mutex_init(&d.mu, NULL);
+  pthread_cond_init(&d.cv, NULL);
+  if (CHECK(etcd_client_head_start(c, &d.call) == ETCD_STATUS_OK)) {
+    CHECK(etcd_call_on_done(d.call, on_call_done, &d, free_call_done) == ETCD_STATUS_OK);
+    pthread_mutex_lock(&d.mu);
+    while (d.called == 0 && now_s() < deadline) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 20 * 1000 * 1000;
+      if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+      }
+      pthread_cond_timedwait(&d.cv, &d.mu, &ts);
+    }
+    CHECK(d.called == 1 && d.took_ok);
+    CHECK(strcmp(d.thread, "etcd-cb") == 0);
+    pthread_mutex_unlock(&d.mu);
+    CHECK(d.freed == 0);
+    etcd_call_free(d.call);
+    CHECK(d.freed == 1);
+  }
+  pthread_cond_destroy(&d.cv);
+  pthread_mutex_destroy(&d.mu);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The boundary is quiet: refused arguments give a status and print nothing on stderr. */
+
+/* fd 2 goes into a pipe between stderr_begin and stderr_end, which returns what was written. */
+struct stderr_capture {
+  int saved;
+  int pipe_fds[2];
+  char text[4096];
+};
+
+static int stderr_begin(struct stderr_capture *c) {
+  fflush(stderr);
+  if (pipe(c->pipe_fds) != 0) return 0;
+  c->saved = dup(2);
+  dup2(c->pipe_fds[1], 2);
+  return 1;
+}
+
+static const char *stderr_end(struct stderr_capture *c) {
+  ssize_t n;
+  size_t used = 0;
+  fflush(stderr);
+  dup2(c->saved, 2);
+  close(c->saved);
+  close(c->pipe_fds[1]);
+  while (used + 1 < sizeof c->text &&
+         (n = read(c->pipe_fds[0], c->text + used, sizeof c->text - 1 - used)) > 0) {
+    used += (size_t)n;
+  }
+  c->text[used] = '\0';
+  close(c->pipe_fds[0]);
+  return c->text;
+}
+
+static void test_quiet_boundary(etcd_client *c) {
+  struct stderr_capture capture;
+  etcd_status status;
+  etcd_response *response = (etcd_response *)&passed; /* must stay untouched */
+  etcd_watcher *watcher = (etcd_watcher *)&passed;
+  const size_t too_long = (size_t)PTRDIFF_MAX + 1;
+  const char *printed;
+  char k[128];
+
+  key(k, sizeof k, "quiet", "k");
+  if (!CHECK(stderr_begin(&capture))) return;
+  CHECK(etcd_client_get(c, k, SIZE_MAX, 0, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_client_put(c, S(k), "v", too_long, 0, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  /* At most PTRDIFF_MAX, but more than can be allocated: refused before reading. */
+  CHECK(etcd_client_put(c, S(k), "v", (size_t)PTRDIFF_MAX, 0, &response) ==
+        ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_client_rmdir_range(c, S(k), k, SIZE_MAX, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_watcher_new(c, k, SIZE_MAX, false, 0, NULL, NULL, NULL, &watcher) ==
+        ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(etcd_client_get(c, NULL, 3, 0, &response) == ETCD_STATUS_NULL_ARGUMENT);
+  printed = stderr_end(&capture);
+  CHECK(printed[0] == '\0');
+  if (printed[0] != '\0') fprintf(stderr, "  printed: %s\n", printed);
+  CHECK(response == (etcd_response *)&passed);
+  CHECK(watcher == (etcd_watcher *)&passed);
+  /* The reason is kept for the caller instead. */
+  CHECK(etcd_client_get(c, k, SIZE_MAX, 0, &response) == ETCD_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(etcd_status_detail(), "larger than any object") != NULL);
+  /* And the client is still fine. */
+  if (CALL(etcd_client_put(c, S(k), S("v"), 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    etcd_response_free(response);
+  }
+}
+
 int main(void) {
   etcd_client *client = NULL;
 
@@ -829,6 +989,8 @@ int main(void) {
     test_watcher_history_and_range(client);
     test_keepalive(client);
     test_write_right_after_watcher_creation(client);
+    test_pending_calls(client);
+    test_quiet_boundary(client);
     etcd_client_free(client);
   }
   printf("%d passed, %d failed\n", passed, failed);
