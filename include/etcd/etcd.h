@@ -1083,6 +1083,21 @@ etcd_status etcd_watcher_new(const struct etcd_client *client,
                              struct etcd_watcher **watcher_out);
 
 /**
+ * As `etcd_watcher_new`, but returns at once, before etcd has confirmed the watch; then
+ * `etcd_watcher_wait_started` waits, in slices of the caller's choosing, for the moment
+ * `etcd_watcher_new` would have returned (for callers that must stay interruptible).
+ */
+etcd_status etcd_watcher_start(const struct etcd_client *client,
+                               const char *key,
+                               size_t key_len,
+                               bool recursive,
+                               int64_t from_revision,
+                               etcd_watch_callback callback,
+                               void *userdata,
+                               etcd_free_callback free_userdata,
+                               struct etcd_watcher **watcher_out);
+
+/**
  * As `etcd_watcher_new`, for the keys in `[key, range_end)` (`etcd::Watcher(client, key,
  * range_end, from_index, callback)`).
  */
@@ -1096,6 +1111,30 @@ etcd_status etcd_watcher_new_range(const struct etcd_client *client,
                                    void *userdata,
                                    etcd_free_callback free_userdata,
                                    struct etcd_watcher **watcher_out);
+
+/**
+ * As `etcd_watcher_new_range`, returning at once (see `etcd_watcher_start`).
+ */
+etcd_status etcd_watcher_start_range(const struct etcd_client *client,
+                                     const char *key,
+                                     size_t key_len,
+                                     const char *range_end,
+                                     size_t range_end_len,
+                                     int64_t from_revision,
+                                     etcd_watch_callback callback,
+                                     void *userdata,
+                                     etcd_free_callback free_userdata,
+                                     struct etcd_watcher **watcher_out);
+
+/**
+ * Waits at most `timeout_ms` milliseconds until the watcher has started: etcd confirmed it, it
+ * failed for good, or the client's connect timeout since it was created has passed (what
+ * `etcd_watcher_new` waits for). `*started` says whether that happened. NULL arguments give
+ * `ETCD_STATUS_NULL_ARGUMENT`.
+ */
+etcd_status etcd_watcher_wait_started(const struct etcd_watcher *watcher,
+                                      uint32_t timeout_ms,
+                                      bool *started);
 
 /**
  * Stops the watcher (`Watcher::Cancel()`). Once it returns, the callback no longer runs,

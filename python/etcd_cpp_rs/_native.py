@@ -145,6 +145,14 @@ _SIGNATURES = {
         c_uint32,
         [Handle, *_B, *_B, c_int64, WATCH_CALLBACK, c_void_p,
          FREE_CALLBACK, _OUT]),
+    "etcd_watcher_start": (
+        c_uint32,
+        [Handle, *_B, c_bool, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT]),
+    "etcd_watcher_start_range": (
+        c_uint32,
+        [Handle, *_B, *_B, c_int64, WATCH_CALLBACK, c_void_p,
+         FREE_CALLBACK, _OUT]),
+    "etcd_watcher_wait_started": (c_uint32, [Handle, c_uint32, POINTER(c_bool)]),
     "etcd_watcher_cancel": (c_uint32, [Handle]),
     "etcd_watcher_wait": (c_uint32, [Handle, POINTER(c_bool)]),
     "etcd_watcher_ended": (c_bool, [Handle]),

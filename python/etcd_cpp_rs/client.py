@@ -695,19 +695,29 @@ class Watcher:
         out = c_void_p()
         try:
             if range_end is None:
-                status = lib.etcd_watcher_new(client._h(), k, len(k), recursive, from_revision,
-                                              _on_watch, token, _release, byref(out))
+                status = lib.etcd_watcher_start(client._h(), k, len(k), recursive, from_revision,
+                                                _on_watch, token, _release, byref(out))
             else:
                 e = _bytes(range_end, "range_end")
-                status = lib.etcd_watcher_new_range(client._h(), k, len(k), e, len(e),
-                                                    from_revision, _on_watch, token, _release,
-                                                    byref(out))
+                status = lib.etcd_watcher_start_range(client._h(), k, len(k), e, len(e),
+                                                      from_revision, _on_watch, token, _release,
+                                                      byref(out))
             _check(status, "cannot start a watcher")
         except BaseException:
             _release(token)
             raise
         self._handle = out.value
         _live.add(self)
+        # Returns once etcd has confirmed the watch (so a write made next is delivered), or
+        # after the client's connect timeout; waits in slices so that Ctrl-C gets through.
+        started = c_bool(False)
+        try:
+            while not started.value:
+                _check(lib.etcd_watcher_wait_started(self._handle, _WAIT_SLICE_MS, byref(started)),
+                       "cannot start a watcher")
+        except BaseException:
+            self.close()
+            raise
 
     def cancel(self) -> bool:
         """Stops the watch (``Cancel()``). Once it returns the callback no longer runs (unless

@@ -7,6 +7,7 @@
 //! the watch (compaction of its start revision: a last response with error 11).
 
 use std::ffi::{c_char, c_void};
+use std::time::Duration;
 
 use super::boundary::{ffi_boundary, try_bytes, try_callback, try_out, try_ref};
 use super::client::etcd_client;
@@ -38,13 +39,17 @@ fn start(
     from_revision: i64,
     callback: unsafe extern "C" fn(*mut c_void, *const etcd_response),
     userdata: UserData,
+    wait: bool,
 ) -> Watcher {
     let data = userdata.borrowed();
-    let watcher = core::Watcher::new(client, range, from_revision, move |resp| {
+    let watcher = core::Watcher::start(client, range, from_revision, move |resp| {
         let resp = Response::new(resp);
         // SAFETY: the user's callback with the user's data, as registered.
         unsafe { callback(data.ptr(), etcd_response::borrow(&resp)) };
     });
+    if wait {
+        watcher.wait_started(Duration::MAX);
+    }
     Watcher {
         watcher,
         _userdata: userdata,
@@ -84,6 +89,98 @@ pub unsafe extern "C" fn etcd_watcher_new(
     free_userdata: etcd_free_callback,
     watcher_out: *mut *mut etcd_watcher,
 ) -> etcd_status {
+    // SAFETY: the arguments as the caller passed them; checked there.
+    unsafe { watcher_key(true, client, key, key_len, recursive, from_revision, callback, userdata, free_userdata, watcher_out) }
+}
+
+/// As `etcd_watcher_new`, but returns at once, before etcd has confirmed the watch; then
+/// `etcd_watcher_wait_started` waits, in slices of the caller's choosing, for the moment
+/// `etcd_watcher_new` would have returned (for callers that must stay interruptible).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_start(
+    client: *const etcd_client,
+    key: *const c_char,
+    key_len: usize,
+    recursive: bool,
+    from_revision: i64,
+    callback: etcd_watch_callback,
+    userdata: *mut c_void,
+    free_userdata: etcd_free_callback,
+    watcher_out: *mut *mut etcd_watcher,
+) -> etcd_status {
+    // SAFETY: the arguments as the caller passed them; checked there.
+    unsafe { watcher_key(false, client, key, key_len, recursive, from_revision, callback, userdata, free_userdata, watcher_out) }
+}
+
+/// As `etcd_watcher_new`, for the keys in `[key, range_end)` (`etcd::Watcher(client, key,
+/// range_end, from_index, callback)`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_new_range(
+    client: *const etcd_client,
+    key: *const c_char,
+    key_len: usize,
+    range_end: *const c_char,
+    range_end_len: usize,
+    from_revision: i64,
+    callback: etcd_watch_callback,
+    userdata: *mut c_void,
+    free_userdata: etcd_free_callback,
+    watcher_out: *mut *mut etcd_watcher,
+) -> etcd_status {
+    // SAFETY: the arguments as the caller passed them; checked there.
+    unsafe { watcher_range(true, client, key, key_len, range_end, range_end_len, from_revision, callback, userdata, free_userdata, watcher_out) }
+}
+
+/// As `etcd_watcher_new_range`, returning at once (see `etcd_watcher_start`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_start_range(
+    client: *const etcd_client,
+    key: *const c_char,
+    key_len: usize,
+    range_end: *const c_char,
+    range_end_len: usize,
+    from_revision: i64,
+    callback: etcd_watch_callback,
+    userdata: *mut c_void,
+    free_userdata: etcd_free_callback,
+    watcher_out: *mut *mut etcd_watcher,
+) -> etcd_status {
+    // SAFETY: the arguments as the caller passed them; checked there.
+    unsafe { watcher_range(false, client, key, key_len, range_end, range_end_len, from_revision, callback, userdata, free_userdata, watcher_out) }
+}
+
+/// Waits at most `timeout_ms` milliseconds until the watcher has started: etcd confirmed it, it
+/// failed for good, or the client's connect timeout since it was created has passed (what
+/// `etcd_watcher_new` waits for). `*started` says whether that happened. NULL arguments give
+/// `ETCD_STATUS_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_watcher_wait_started(
+    watcher: *const etcd_watcher,
+    timeout_ms: u32,
+    started: *mut bool,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let watcher = try_ref!(watcher);
+        let out = try_out!(started);
+        *out = watcher
+            .watcher
+            .wait_started(Duration::from_millis(u64::from(timeout_ms)));
+        etcd_status::Ok
+    })
+}
+
+unsafe fn watcher_key(
+    wait: bool,
+    client: *const etcd_client,
+    key: *const c_char,
+    key_len: usize,
+    recursive: bool,
+    from_revision: i64,
+    callback: etcd_watch_callback,
+    userdata: *mut c_void,
+    free_userdata: etcd_free_callback,
+    watcher_out: *mut *mut etcd_watcher,
+) -> etcd_status {
     ffi_boundary(|| {
         let client = try_ref!(client);
         let key = try_bytes!(key, key_len);
@@ -100,15 +197,14 @@ pub unsafe extern "C" fn etcd_watcher_new(
             from_revision,
             callback,
             UserData::new(userdata, free_userdata),
+            wait,
         ));
         etcd_status::Ok
     })
 }
 
-/// As `etcd_watcher_new`, for the keys in `[key, range_end)` (`etcd::Watcher(client, key,
-/// range_end, from_index, callback)`).
-#[no_mangle]
-pub unsafe extern "C" fn etcd_watcher_new_range(
+unsafe fn watcher_range(
+    wait: bool,
     client: *const etcd_client,
     key: *const c_char,
     key_len: usize,
@@ -134,6 +230,7 @@ pub unsafe extern "C" fn etcd_watcher_new_range(
             from_revision,
             callback,
             UserData::new(userdata, free_userdata),
+            wait,
         ));
         etcd_status::Ok
     })

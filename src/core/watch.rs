@@ -279,6 +279,8 @@ pub struct Watcher {
     shared: Arc<Shared>,
     /// The revision the watcher resumes from after a reconnect (shared with its task).
     next_revision: Arc<AtomicI64>,
+    /// When the constructor stops waiting for etcd to confirm the watch.
+    start_deadline: Instant,
 }
 
 impl Watcher {
@@ -293,6 +295,14 @@ impl Watcher {
     /// the background (a watch "from now" then starts at the revision current when it first
     /// reaches a server).
     pub fn new(client: &Client, range: KeyRange, from_revision: i64, callback: impl Fn(Response) + Send + Sync + 'static) -> Watcher {
+        let w = Watcher::start(client, range, from_revision, callback);
+        w.wait_started(Duration::MAX);
+        w
+    }
+
+    /// As [`Watcher::new`], but returns at once; [`Watcher::wait_started`] then waits (in
+    /// slices, for callers that must stay interruptible) for the moment `new` would return.
+    pub fn start(client: &Client, range: KeyRange, from_revision: i64, callback: impl Fn(Response) + Send + Sync + 'static) -> Watcher {
         let shared = Arc::new(Shared {
             callback: Box::new(callback),
             gate: Gate::default(),
@@ -301,19 +311,27 @@ impl Watcher {
             ended_cv: Condvar::new(),
         });
         let next_revision = Arc::new(AtomicI64::new(from_revision.max(0)));
+        let start_deadline = Instant::now() + client.connect_timeout();
         let task = runtime::spawn(run(shared.clone(), client.clone(), range, next_revision.clone()));
-        let deadline = Instant::now() + client.connect_timeout();
-        let mut st = shared.lock();
-        st.task = Some(task.abort_handle());
+        shared.lock().task = Some(task.abort_handle());
+        Watcher { shared, next_revision, start_deadline }
+    }
+
+    /// Waits at most `at_most` until etcd has confirmed the watch, the watcher has failed for
+    /// good, or the client's connect timeout since [`Watcher::start`] has passed; returns
+    /// whether one of those happened.
+    pub fn wait_started(&self, at_most: Duration) -> bool {
+        let now = Instant::now();
+        let until = now.checked_add(at_most).map_or(self.start_deadline, |t| t.min(self.start_deadline));
+        let mut st = self.shared.lock();
         while !st.settled {
             let now = Instant::now();
-            if now >= deadline {
-                break;
+            if now >= until {
+                return now >= self.start_deadline;
             }
-            st = shared.ended_cv.wait_timeout(st, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+            st = self.shared.ended_cv.wait_timeout(st, until - now).unwrap_or_else(|e| e.into_inner()).0;
         }
-        drop(st);
-        Watcher { shared, next_revision }
+        true
     }
 
     /// True once etcd has confirmed the watch (or it failed for good).

@@ -29,7 +29,7 @@ _INTERRUPT_CHILD = textwrap.dedent("""
     server.bind(("127.0.0.1", 0))
     server.listen(16)  # connections complete in the backlog; nothing is ever read or written
     port = server.getsockname()[1]
-    client = etcd_cpp_rs.Client(f"http://127.0.0.1:{port}", timeout=10)
+    client = etcd_cpp_rs.Client(f"http://127.0.0.1:{port}", timeout=10, connect_timeout=10)
     sent = {}
 
     def interrupt():
@@ -42,6 +42,10 @@ _INTERRUPT_CHILD = textwrap.dedent("""
     try:
         if sys.argv[3] == "get":
             client.get("/never")
+        elif sys.argv[3] == "watch":
+            client.watch("/never", lambda response: None)
+        elif sys.argv[3] == "leasekeepalive":
+            client.leasekeepalive(5)
         else:
             client.put("/never", "v")
         result["outcome"] = "returned"
@@ -55,7 +59,7 @@ _INTERRUPT_CHILD = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("method", ["get", "put"])
+@pytest.mark.parametrize("method", ["get", "put", "watch", "leasekeepalive"])
 def test_ctrl_c_interrupts_a_blocking_call_quickly(method):
     import json
     delay = 0.5
