@@ -46,6 +46,8 @@ summary() {
 
 step install-deps bash tests/install-deps.sh || summary
 step cargo-test cargo test --release
+# The fault suite (three-member cluster, kills and freezes, Go linearizability checker): ~2 min.
+step fault-suite bash tests/fault/run.sh
 if step configure cmake -S . -B "$build_dir" -G Ninja \
     -DETCD_BUILD_TESTS=ON -DETCD_BUILD_EXAMPLES=ON -DCMAKE_BUILD_TYPE=Release; then
   if step build cmake --build "$build_dir"; then
