@@ -226,53 +226,54 @@ fn watch_writer(sh: Arc<Shared>, eps: String, key: Vec<u8>) -> JoinHandle<WatchO
     })
 }
 
-/// (b) The lease: polls the key held by the keep-alive's lease; a key found absent is a lost
-/// lease, after which a new keep-alive and key are set up so that later losses count too.
+/// (b) The leases: one keep-alive per member order (so that some keep-alive's stream is on
+/// whichever member fails), each holding one key. A poller reads the keys; a key found absent is
+/// a lost lease, after which a new keep-alive and key are set up so that later losses count too.
 struct LeaseOutcome {
-    losses: Vec<i64>,
+    losses: Vec<(usize, i64)>,
     lowest_ttl: i64,
     handler_errors: Vec<String>,
-    check_error: Option<String>,
+    check_errors: Vec<String>,
     polls: usize,
     calls: Vec<CallRec>,
     setup_failures: usize,
 }
 
-fn new_keepalive(c: &Client, errors: &Arc<Mutex<Vec<String>>>, clock: Clock) -> KeepAlive {
+fn new_keepalive(c: &Client, which: usize, errors: &Arc<Mutex<Vec<String>>>, clock: Clock) -> KeepAlive {
     let e = errors.clone();
     KeepAlive::new(
         c,
         LEASE_TTL,
         0,
         Some(Box::new(move |err: KeepAliveError| {
-            e.lock().unwrap().push(format!("at {:.1} s: {:?}: {}", secs(clock.ns()), err.kind, err.message));
+            e.lock().unwrap().push(format!("keep-alive {which} at {:.1} s: {:?}: {}", secs(clock.ns()), err.kind, err.message));
         })),
     )
 }
 
-fn lease_worker(sh: Arc<Shared>, eps: String, key: Vec<u8>, ready: std::sync::mpsc::Sender<bool>) -> JoinHandle<LeaseOutcome> {
+fn lease_worker(sh: Arc<Shared>, specs: Vec<String>, keys: Vec<Vec<u8>>, ready: std::sync::mpsc::Sender<bool>) -> JoinHandle<LeaseOutcome> {
     std::thread::spawn(move || {
-        // The keep-alive runs on a client with default options (no call deadline), as most
-        // programs create it; the poller has its own client with a deadline.
-        let kc = Client::new(&eps, options(None));
-        let poll = Client::new(&eps, options(Some(CALL_TIMEOUT)));
+        // The keep-alives run on clients with default options (no call deadline), as most
+        // programs create them; the poller has its own client with a deadline.
+        let kcs: Vec<Client> = specs.iter().map(|s| Client::new(s, options(None))).collect();
+        let poll = Client::new(&specs[0], options(Some(CALL_TIMEOUT)));
         let errors = Arc::new(Mutex::new(Vec::new()));
         let mut out = LeaseOutcome {
             losses: Vec::new(),
             lowest_ttl: i64::MAX,
             handler_errors: Vec::new(),
-            check_error: None,
+            check_errors: Vec::new(),
             polls: 0,
             calls: Vec::new(),
             setup_failures: 0,
         };
-        let setup = |out: &mut LeaseOutcome| -> Option<KeepAlive> {
-            let ka = new_keepalive(&kc, &errors, sh.clock);
+        let setup = |i: usize, out: &mut LeaseOutcome| -> Option<KeepAlive> {
+            let ka = new_keepalive(&kcs[i], i, &errors, sh.clock);
             if ka.lease() == 0 {
                 out.setup_failures += 1;
                 return None;
             }
-            let put = || poll.execute_blocking(Request::Put { key: key.clone(), value: b("alive"), lease: ka.lease() }).is_ok();
+            let put = || poll.execute_blocking(Request::Put { key: keys[i].clone(), value: b("alive"), lease: ka.lease() }).is_ok();
             if wait_until(Duration::from_secs(10), put) {
                 Some(ka)
             } else {
@@ -280,34 +281,39 @@ fn lease_worker(sh: Arc<Shared>, eps: String, key: Vec<u8>, ready: std::sync::mp
                 None
             }
         };
-        let mut ka = setup(&mut out);
-        let _ = ready.send(ka.is_some());
+        let mut kas: Vec<Option<KeepAlive>> = (0..kcs.len()).map(|i| setup(i, &mut out)).collect();
+        let _ = ready.send(kas.iter().all(Option::is_some));
         let mut old = Vec::new();
         while !sh.stop.load(Ordering::SeqCst) {
-            let Some(cur) = ka.as_ref() else {
-                ka = setup(&mut out);
-                continue;
-            };
-            let t = sh.clock.ns();
-            let r = poll.execute_blocking(Request::Get { key: key.clone(), revision: 0 });
-            out.calls.push(CallRec { call: t, ret: sh.clock.ns(), failed: !is_answer(r.error_code) });
-            out.polls += 1;
-            if r.error_code == 100 {
-                out.losses.push(t);
-                eprintln!("fault suite: lease {} lost at {:.1} s (the key is gone)", cur.lease(), secs(t));
-                old.push(ka.take());
-                continue;
+            for i in 0..kas.len() {
+                let Some(cur) = kas[i].as_ref() else {
+                    kas[i] = setup(i, &mut out);
+                    continue;
+                };
+                let t = sh.clock.ns();
+                let r = poll.execute_blocking(Request::Get { key: keys[i].clone(), revision: 0 });
+                out.calls.push(CallRec { call: t, ret: sh.clock.ns(), failed: !is_answer(r.error_code) });
+                out.polls += 1;
+                if r.error_code == 100 {
+                    out.losses.push((i, t));
+                    eprintln!("fault suite: keep-alive {i}: lease {:x} lost at {:.1} s (its key is gone)", cur.lease(), secs(t));
+                    old.push(kas[i].take());
+                    continue;
+                }
+                let ttl = poll.execute_blocking(Request::LeaseTimeToLive { id: cur.lease() });
+                if ttl.is_ok() && ttl.value.ttl > 0 {
+                    out.lowest_ttl = out.lowest_ttl.min(ttl.value.ttl);
+                }
             }
-            let ttl = poll.execute_blocking(Request::LeaseTimeToLive { id: cur.lease() });
-            if ttl.is_ok() && ttl.value.ttl > 0 {
-                out.lowest_ttl = out.lowest_ttl.min(ttl.value.ttl);
-            }
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(100));
         }
-        if let Some(k) = &ka {
-            out.check_error = k.check().map(|e| format!("{:?}: {}", e.kind, e.message));
-            if poll.execute_blocking(Request::Get { key: key.clone(), revision: 0 }).error_code == 100 {
-                out.losses.push(sh.clock.ns());
+        for (i, ka) in kas.iter().enumerate() {
+            let Some(k) = ka else { continue };
+            if let Some(e) = k.check() {
+                out.check_errors.push(format!("keep-alive {i}: {:?}: {}", e.kind, e.message));
+            }
+            if poll.execute_blocking(Request::Get { key: keys[i].clone(), revision: 0 }).error_code == 100 {
+                out.losses.push((i, sh.clock.ns()));
             }
         }
         out.handler_errors = errors.lock().unwrap().clone();
@@ -410,6 +416,90 @@ fn error_window(f: &Fault, until: i64, calls: &[CallRec]) -> String {
     s
 }
 
+/// (a) One watcher and what it delivered: (mod revision, number) per put event on the written
+/// key, and every error response.
+struct WatchProbe {
+    watcher: Watcher,
+    events: Arc<Mutex<Vec<(i64, u64)>>>,
+    errors: Arc<Mutex<Vec<String>>>,
+    probed: Arc<AtomicBool>,
+}
+
+fn start_watcher(spec: &str, prefix: &str, key: &[u8], clock: Clock) -> WatchProbe {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let probed = Arc::new(AtomicBool::new(false));
+    let (ev, er, pr, wk) = (events.clone(), errors.clone(), probed.clone(), key.to_vec());
+    let c = Client::new(spec, options(None));
+    let watcher = Watcher::new(&c, KeyRange::prefix(b(prefix)), 0, move |r: Response| {
+        if !r.is_ok() {
+            er.lock().unwrap().push(format!("at {:.1} s: {} {}", secs(clock.ns()), r.error_code, r.error_message));
+        }
+        for e in &r.events {
+            let Some(kv) = &e.kv else { continue };
+            if kv.key != wk {
+                pr.store(true, Ordering::SeqCst);
+            } else if e.event_type == EventType::Put {
+                let seq = String::from_utf8_lossy(&kv.value).parse::<u64>().unwrap_or(0);
+                ev.lock().unwrap().push((kv.mod_revision, seq));
+            }
+        }
+    });
+    WatchProbe { watcher, events, errors, probed }
+}
+
+/// What one watcher got wrong.
+struct WatchVerdict {
+    events: usize,
+    missed: Vec<u64>,
+    duplicates: usize,
+    out_of_order: usize,
+    regressions: usize,
+    ended: bool,
+    errors: Vec<String>,
+}
+
+impl WatchVerdict {
+    fn of(w: &WatchProbe, acked: &[u64]) -> WatchVerdict {
+        let ended = w.watcher.ended();
+        w.watcher.cancel();
+        let seen = w.events.lock().unwrap().clone();
+        let mut count: HashMap<u64, usize> = HashMap::new();
+        for &(_, s) in &seen {
+            *count.entry(s).or_default() += 1;
+        }
+        let acked_set: std::collections::HashSet<u64> = acked.iter().copied().collect();
+        let acked_seen: Vec<u64> = seen.iter().map(|&(_, s)| s).filter(|s| acked_set.contains(s)).collect();
+        WatchVerdict {
+            events: seen.len(),
+            missed: acked.iter().copied().filter(|s| !count.contains_key(s)).collect(),
+            duplicates: count.values().map(|&n| n.saturating_sub(1)).sum(),
+            out_of_order: acked_seen.windows(2).filter(|w| w[1] <= w[0]).count(),
+            regressions: seen.windows(2).filter(|w| w[1].0 <= w[0].0).count(),
+            ended,
+            errors: w.errors.lock().unwrap().clone(),
+        }
+    }
+
+    fn failures(&self, i: usize) -> Vec<String> {
+        let mut f = Vec::new();
+        if !self.missed.is_empty() {
+            let shown: Vec<String> = self.missed.iter().take(20).map(|s| s.to_string()).collect();
+            f.push(format!("watcher {i}: {} acknowledged puts never delivered (first: {})", self.missed.len(), shown.join(" ")));
+        }
+        if self.duplicates > 0 {
+            f.push(format!("watcher {i}: {} duplicate events", self.duplicates));
+        }
+        if self.out_of_order > 0 || self.regressions > 0 {
+            f.push(format!("watcher {i}: {} acknowledged puts out of order, {} revision regressions", self.out_of_order, self.regressions));
+        }
+        if self.ended || !self.errors.is_empty() {
+            f.push(format!("watcher {i}: ended ({}) or reported errors: {:?}", self.ended, self.errors));
+        }
+        f
+    }
+}
+
 #[test]
 fn faults() {
     let total = std::env::var("FAULT_SECONDS").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(60).max(20);
@@ -425,40 +515,28 @@ fn faults() {
     let p = format!("/fault/{}/", std::process::id());
     let mut failures: Vec<String> = Vec::new();
 
-    // (a) The watcher, confirmed by a first event before the writer starts.
-    let watch_key = b(&format!("{p}watch/k"));
-    let events = Arc::new(Mutex::new(Vec::<(i64, u64)>::new()));
-    let watch_errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let probed = Arc::new(AtomicBool::new(false));
-    let wc = Client::new(&eps, options(None));
-    let (ev, we, pr, wk) = (events.clone(), watch_errors.clone(), probed.clone(), watch_key.clone());
-    let watcher = Watcher::new(&wc, KeyRange::prefix(b(&format!("{p}watch/"))), 0, move |r: Response| {
-        if !r.is_ok() {
-            we.lock().unwrap().push(format!("at {:.1} s: {} {}", secs(clock.ns()), r.error_code, r.error_message));
-        }
-        for e in &r.events {
-            let Some(kv) = &e.kv else { continue };
-            if kv.key != wk {
-                pr.store(true, Ordering::SeqCst);
-            } else if e.event_type == EventType::Put {
-                let seq = String::from_utf8_lossy(&kv.value).parse::<u64>().unwrap_or(0);
-                ev.lock().unwrap().push((kv.mod_revision, seq));
-            }
-        }
-    });
+    // The same endpoints in three orders: the watchers and keep-alives start on different
+    // members, so that some of them are on whichever member fails.
+    let specs: Vec<String> = (0..3).map(|r| (0..3).map(|i| cl.endpoint((i + r) % 3)).collect::<Vec<_>>().join(",")).collect();
+
+    // (a) The watchers, each confirmed by a first event before the writer starts.
+    let watch_prefix = format!("{p}watch/");
+    let watch_key = b(&format!("{watch_prefix}k"));
+    let watchers: Vec<WatchProbe> = specs.iter().map(|spec| start_watcher(spec, &watch_prefix, &watch_key, clock)).collect();
     let setup = Client::new(&eps, options(Some(CALL_TIMEOUT)));
     assert!(
         wait_until(Duration::from_secs(10), || {
-            setup.execute_blocking(Request::Put { key: b(&format!("{p}watch/probe")), value: b("x"), lease: 0 });
-            probed.load(Ordering::SeqCst)
+            setup.execute_blocking(Request::Put { key: b(&format!("{watch_prefix}probe")), value: b("x"), lease: 0 });
+            watchers.iter().all(|w| w.probed.load(Ordering::SeqCst))
         }),
-        "the watcher saw no event within 10 s on a healthy cluster"
+        "a watcher saw no event within 10 s on a healthy cluster"
     );
 
-    // (b) The keep-alive.
+    // (b) The keep-alives.
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let lease = lease_worker(sh.clone(), eps.clone(), b(&format!("{p}lease/k")), ready_tx);
-    assert!(ready_rx.recv().unwrap_or(false), "could not grant a lease and put its key on a healthy cluster");
+    let lease_keys: Vec<Vec<u8>> = (0..specs.len()).map(|i| b(&format!("{p}lease/k{i}"))).collect();
+    let lease = lease_worker(sh.clone(), specs.clone(), lease_keys, ready_tx);
+    assert!(ready_rx.recv().unwrap_or(false), "could not grant the leases and put their keys on a healthy cluster");
 
     let writer = watch_writer(sh.clone(), eps.clone(), watch_key.clone());
     let keys: Vec<String> = (0..LIN_KEYS).map(|k| format!("{p}lin/k{k}")).collect();
@@ -528,20 +606,10 @@ fn faults() {
         }
         ok
     });
-    let delivered = wait_until(Duration::from_secs(30), || events.lock().unwrap().iter().any(|&(_, s)| s == sentinel));
-    let watcher_ended = watcher.ended();
-    watcher.cancel();
-    let seen = events.lock().unwrap().clone();
-    let mut count: HashMap<u64, usize> = HashMap::new();
-    for &(_, s) in &seen {
-        *count.entry(s).or_default() += 1;
-    }
-    let missed: Vec<u64> = wout.acked.iter().copied().filter(|s| !count.contains_key(s)).collect();
-    let duplicates: usize = count.values().map(|&n| n.saturating_sub(1)).sum();
-    let revision_regressions = seen.windows(2).filter(|w| w[1].0 <= w[0].0).count();
-    let acked_set: std::collections::HashSet<u64> = wout.acked.iter().copied().collect();
-    let acked_seen: Vec<u64> = seen.iter().map(|&(_, s)| s).filter(|s| acked_set.contains(s)).collect();
-    let out_of_order = acked_seen.windows(2).filter(|w| w[1] <= w[0]).count();
+    let delivered = wait_until(Duration::from_secs(30), || {
+        watchers.iter().all(|w| w.events.lock().unwrap().iter().any(|&(_, s)| s == sentinel))
+    });
+    let verdicts: Vec<WatchVerdict> = watchers.iter().map(|w| WatchVerdict::of(w, &wout.acked)).collect();
 
     // (c) Linearizability.
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fault-history-{}.json", std::process::id()));
@@ -561,27 +629,33 @@ fn faults() {
         let until = faults.get(i + 1).map_or(end, |n| n.start);
         let _ = writeln!(report, "  {}", error_window(f, until, &all_calls));
     }
-    let _ = writeln!(
-        report,
-        "watch:  {} acknowledged puts ({} unknown outcome), {} events, {} missed, {} duplicate, {} out of order, {} revision regressions{}",
-        wout.acked.len(),
-        wout.unknown,
-        seen.len(),
-        missed.len(),
-        duplicates,
-        out_of_order,
-        revision_regressions,
-        if watcher_ended { ", watcher ENDED" } else { "" }
-    );
+    let _ = writeln!(report, "watch:  {} acknowledged puts ({} unknown outcome), {} watchers:", wout.acked.len(), wout.unknown, verdicts.len());
+    for (i, v) in verdicts.iter().enumerate() {
+        let _ = writeln!(
+            report,
+            "  watcher {i} (endpoints from m{i}): {} events, {} missed, {} duplicate, {} out of order, {} revision regressions{}",
+            v.events,
+            v.missed.len(),
+            v.duplicates,
+            v.out_of_order,
+            v.regressions,
+            if v.ended { ", ENDED" } else { "" }
+        );
+    }
     let lowest = if lout.lowest_ttl == i64::MAX { "-".to_string() } else { format!("{} s", lout.lowest_ttl) };
     let _ = writeln!(
         report,
-        "lease:  TTL {LEASE_TTL} s, {} polls, {} lease losses{}, lowest remaining TTL seen {lowest}, handler calls {}, check() {}",
+        "lease:  {} keep-alives with TTL {LEASE_TTL} s, {} polls, {} lease losses{}, lowest remaining TTL seen {lowest}, handler calls {}, check() failures {}",
+        specs.len(),
         lout.polls,
         lout.losses.len(),
-        if lout.losses.is_empty() { String::new() } else { format!(" (at {})", lout.losses.iter().map(|&t| format!("{:.1} s", secs(t))).collect::<Vec<_>>().join(", ")) },
+        if lout.losses.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", lout.losses.iter().map(|&(i, t)| format!("keep-alive {i} at {:.1} s", secs(t))).collect::<Vec<_>>().join(", "))
+        },
         lout.handler_errors.len(),
-        lout.check_error.as_deref().unwrap_or("ok")
+        lout.check_errors.len()
     );
     let _ = write!(report, "linearizability: {} calls by {LIN_CLIENTS} clients on {LIN_KEYS} keys ({lin_ok} answered, {lin_unknown} unknown outcome); {}", history.len(), lin_report);
     let _ = writeln!(report, "history (kept when the suite fails): {}", path.display());
@@ -590,24 +664,13 @@ fn faults() {
     if !sentinel_acked {
         failures.push("the final put was never acknowledged after the faults (cluster unusable?)".into());
     } else if !delivered {
-        failures.push("the watcher never delivered the final put (30 s after it was acknowledged)".into());
+        failures.push("a watcher never delivered the final put (30 s after it was acknowledged)".into());
     }
     if wout.acked.len() < 10 {
         failures.push(format!("only {} puts acknowledged: too few to judge the watcher", wout.acked.len()));
     }
-    if !missed.is_empty() {
-        let shown: Vec<String> = missed.iter().take(20).map(|s| s.to_string()).collect();
-        failures.push(format!("watch: {} acknowledged puts never delivered (first: {})", missed.len(), shown.join(" ")));
-    }
-    if duplicates > 0 {
-        failures.push(format!("watch: {duplicates} duplicate events"));
-    }
-    if out_of_order > 0 || revision_regressions > 0 {
-        failures.push(format!("watch: {out_of_order} acknowledged puts out of order, {revision_regressions} revision regressions"));
-    }
-    let errs = watch_errors.lock().unwrap().clone();
-    if watcher_ended || !errs.is_empty() {
-        failures.push(format!("watch: the watcher ended or reported errors: {errs:?}"));
+    for (i, v) in verdicts.iter().enumerate() {
+        failures.extend(v.failures(i));
     }
     if !lout.losses.is_empty() {
         failures.push(format!("lease: {} lease losses with a keep-alive running", lout.losses.len()));
@@ -618,8 +681,8 @@ fn faults() {
     if !lout.handler_errors.is_empty() {
         failures.push(format!("lease: keep-alive handler called: {:?}", lout.handler_errors));
     }
-    if let Some(e) = &lout.check_error {
-        failures.push(format!("lease: keep-alive check() after the faults: {e}"));
+    if !lout.check_errors.is_empty() {
+        failures.push(format!("lease: keep-alive check() after the faults: {:?}", lout.check_errors));
     }
     match lin_run.status.code() {
         Some(0) => {}
