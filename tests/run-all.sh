@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and tests everything: the Rust tests (which start their own etcd), then the CMake build
-# with the C++ tests and examples under CTest.
+# Builds and tests everything: the Rust tests (which start their own etcd), the fault suite
+# (tests/fault/run.sh, needs Go), then the CMake build with the C++ tests and examples under CTest.
 #
 # Usage: tests/run-all.sh [build-dir]     (default: build; or set BUILD_DIR)
 # Extra CTest arguments can be given in CTEST_ARGS, e.g. CTEST_ARGS="-j2 -L package".

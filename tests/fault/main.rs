@@ -70,6 +70,16 @@ struct CallRec {
     call: i64,
     ret: i64,
     failed: bool,
+    /// For a failed call: which worker, and the code and message it got.
+    cause: Option<(&'static str, i32, String)>,
+}
+
+impl CallRec {
+    fn new(who: &'static str, call: i64, ret: i64, r: &Response) -> CallRec {
+        let failed = !is_answer(r.error_code);
+        let cause = failed.then(|| (who, r.error_code, r.error_message.chars().take(80).collect()));
+        CallRec { call, ret, failed, cause }
+    }
 }
 
 /// One call of the linearizability workload (the checker's JSON `Call`).
@@ -214,7 +224,7 @@ fn watch_writer(sh: Arc<Shared>, eps: String, key: Vec<u8>) -> JoinHandle<WatchO
             let t = sh.clock.ns();
             let r = c.execute_blocking(Request::Put { key: key.clone(), value: b(&n.to_string()), lease: 0 });
             let failed = !r.is_ok();
-            out.calls.push(CallRec { call: t, ret: sh.clock.ns(), failed });
+            out.calls.push(CallRec::new("watch writer", t, sh.clock.ns(), &r));
             if failed {
                 out.unknown += 1;
             } else {
@@ -292,7 +302,7 @@ fn lease_worker(sh: Arc<Shared>, specs: Vec<String>, keys: Vec<Vec<u8>>, ready: 
                 };
                 let t = sh.clock.ns();
                 let r = poll.execute_blocking(Request::Get { key: keys[i].clone(), revision: 0 });
-                out.calls.push(CallRec { call: t, ret: sh.clock.ns(), failed: !is_answer(r.error_code) });
+                out.calls.push(CallRec::new("lease poller", t, sh.clock.ns(), &r));
                 out.polls += 1;
                 if r.error_code == 100 {
                     out.losses.push((i, t));
@@ -348,7 +358,7 @@ fn lin_worker(sh: Arc<Shared>, eps: String, id: usize, keys: Vec<String>) -> Joi
             let t = sh.clock.ns();
             let r: Response = c.execute_blocking(req);
             let ret = sh.clock.ns();
-            calls.push(CallRec { call: t, ret, failed: !is_answer(r.error_code) });
+            calls.push(CallRec::new(op, t, ret, &r));
             let mut rec = LinCall { client: id, op, key, value: String::new(), expected, call: t, ret, ok: false, read: String::new(), unknown: false };
             match op {
                 "get" => match r.error_code {
@@ -390,28 +400,58 @@ fn lin_worker(sh: Arc<Shared>, eps: String, id: usize, keys: Vec<String>) -> Joi
     })
 }
 
-/// Failed calls around one fault: from its start until the next fault starts.
+/// Failed calls around one fault: from its start until the next fault starts. The error window
+/// runs from the first failed call's start to the last one's end; the time in failed calls is
+/// the union of their durations; the causes are counted by worker, code and message.
 fn error_window(f: &Fault, until: i64, calls: &[CallRec]) -> String {
     let inside: Vec<&CallRec> = calls.iter().filter(|c| c.call >= f.start && c.call < until).collect();
-    let failed: Vec<&&CallRec> = inside.iter().filter(|c| c.failed).collect();
+    let mut failed: Vec<&&CallRec> = inside.iter().filter(|c| c.failed).collect();
+    failed.sort_by_key(|c| c.call);
     let mut s = format!(
-        "{:<16} at {:>6.1} s, restored after {:>4.1} s: {:>4} of {:>5} calls failed",
+        "{:<21} at {:>5.1} s, restored after {:>4.1} s: {:>3} of {:>5} calls failed",
         f.name,
         secs(f.start),
         secs(f.restored - f.start),
         failed.len(),
         inside.len()
     );
-    if let (Some(first), Some(last)) = (failed.iter().map(|c| c.call).min(), failed.iter().map(|c| c.ret).max()) {
-        let longest = failed.iter().map(|c| c.ret - c.call).max().unwrap_or(0);
+    if let (Some(first), Some(last)) = (failed.first().map(|c| c.call), failed.iter().map(|c| c.ret).max()) {
+        let mut union = 0;
+        let mut cur: Option<(i64, i64)> = None;
+        for c in &failed {
+            cur = match cur {
+                Some((a, z)) if c.call <= z => Some((a, z.max(c.ret))),
+                Some((a, z)) => {
+                    union += z - a;
+                    Some((c.call, c.ret))
+                }
+                None => Some((c.call, c.ret)),
+            };
+        }
+        if let Some((a, z)) = cur {
+            union += z - a;
+        }
+        let after = failed.iter().filter(|c| c.call > f.restored).count();
         let _ = write!(
             s,
-            ", error window {:.1} s (from +{:.1} s to +{:.1} s), longest failed call {:.1} s",
+            ", error window {:.1} s (+{:.1} s to +{:.1} s), {:.1} s in failed calls, {after} failed after the restore",
             secs(last - first),
             secs(first - f.start),
             secs(last - f.start),
-            secs(longest)
+            secs(union)
         );
+        let mut causes: Vec<(String, usize)> = Vec::new();
+        for c in &failed {
+            let Some((who, code, msg)) = &c.cause else { continue };
+            let k = format!("{who}: {code} {msg}");
+            match causes.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, n)) => *n += 1,
+                None => causes.push((k, 1)),
+            }
+        }
+        for (k, n) in causes {
+            let _ = write!(s, "\n      {n:>3} x {k}");
+        }
     }
     s
 }
