@@ -70,15 +70,17 @@ struct CallRec {
     call: i64,
     ret: i64,
     failed: bool,
-    /// For a failed call: which worker, and the code and message it got.
+    /// Which client made it (each has its own connection).
+    client: String,
+    /// For a failed call: what it was, and the code and message it got.
     cause: Option<(&'static str, i32, String)>,
 }
 
 impl CallRec {
-    fn new(who: &'static str, call: i64, ret: i64, r: &Response) -> CallRec {
+    fn new(client: &str, what: &'static str, call: i64, ret: i64, r: &Response) -> CallRec {
         let failed = !is_answer(r.error_code);
-        let cause = failed.then(|| (who, r.error_code, r.error_message.chars().take(80).collect()));
-        CallRec { call, ret, failed, cause }
+        let cause = failed.then(|| (what, r.error_code, r.error_message.chars().take(80).collect()));
+        CallRec { call, ret, failed, client: client.to_string(), cause }
     }
 }
 
@@ -224,7 +226,7 @@ fn watch_writer(sh: Arc<Shared>, eps: String, key: Vec<u8>) -> JoinHandle<WatchO
             let t = sh.clock.ns();
             let r = c.execute_blocking(Request::Put { key: key.clone(), value: b(&n.to_string()), lease: 0 });
             let failed = !r.is_ok();
-            out.calls.push(CallRec::new("watch writer", t, sh.clock.ns(), &r));
+            out.calls.push(CallRec::new("writer", "put", t, sh.clock.ns(), &r));
             if failed {
                 out.unknown += 1;
             } else {
@@ -302,7 +304,7 @@ fn lease_worker(sh: Arc<Shared>, specs: Vec<String>, keys: Vec<Vec<u8>>, ready: 
                 };
                 let t = sh.clock.ns();
                 let r = poll.execute_blocking(Request::Get { key: keys[i].clone(), revision: 0 });
-                out.calls.push(CallRec::new("lease poller", t, sh.clock.ns(), &r));
+                out.calls.push(CallRec::new("poller", "get", t, sh.clock.ns(), &r));
                 out.polls += 1;
                 if r.error_code == 100 {
                     out.losses.push((i, t));
@@ -358,7 +360,7 @@ fn lin_worker(sh: Arc<Shared>, eps: String, id: usize, keys: Vec<String>) -> Joi
             let t = sh.clock.ns();
             let r: Response = c.execute_blocking(req);
             let ret = sh.clock.ns();
-            calls.push(CallRec::new(op, t, ret, &r));
+            calls.push(CallRec::new(&format!("c{id}"), op, t, ret, &r));
             let mut rec = LinCall { client: id, op, key, value: String::new(), expected, call: t, ret, ok: false, read: String::new(), unknown: false };
             match op {
                 "get" => match r.error_code {
@@ -440,10 +442,20 @@ fn error_window(f: &Fault, until: i64, calls: &[CallRec]) -> String {
             secs(last - f.start),
             secs(union)
         );
+        let mut per_client: Vec<(String, usize)> = Vec::new();
+        for c in &failed {
+            match per_client.iter_mut().find(|(x, _)| *x == c.client) {
+                Some((_, n)) => *n += 1,
+                None => per_client.push((c.client.clone(), 1)),
+            }
+        }
+        per_client.sort();
+        let pc: Vec<String> = per_client.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        let _ = write!(s, "\n      failed calls per client: {}", pc.join(", "));
         let mut causes: Vec<(String, usize)> = Vec::new();
         for c in &failed {
-            let Some((who, code, msg)) = &c.cause else { continue };
-            let k = format!("{who}: {code} {msg}");
+            let Some((what, code, msg)) = &c.cause else { continue };
+            let k = format!("{what}: {code} {msg}");
             match causes.iter_mut().find(|(x, _)| *x == k) {
                 Some((_, n)) => *n += 1,
                 None => causes.push((k, 1)),
