@@ -612,25 +612,26 @@ fn faults() {
     let mut faults: Vec<Fault> = Vec::new();
     for round in 0..rounds {
         for m in 0..3 {
+            let role = if leader(&cl) == Some(m) { "leader" } else { "follower" };
             let start = Instant::now();
             cl.kill(m);
-            eprintln!("fault suite: {:.1} s: killed m{m}", secs(clock.ns()));
+            eprintln!("fault suite: {:.1} s: killed m{m} ({role})", secs(clock.ns()));
             std::thread::sleep(slot / 2);
             cl.restart(m);
             let restored = Instant::now();
             eprintln!("fault suite: {:.1} s: m{m} serves again", secs(clock.ns()));
-            faults.push(Fault { name: format!("kill m{m}"), start: clock.at(start), restored: clock.at(restored), leader_freeze: false });
+            faults.push(Fault { name: format!("kill m{m} ({role})"), start: clock.at(start), restored: clock.at(restored), leader_freeze: false });
             let until = (start + slot).max(restored + Duration::from_secs(2));
             std::thread::sleep(until.saturating_duration_since(Instant::now()));
         }
-        // Even rounds freeze a follower, odd rounds the leader (FAULT_FREEZE=leader or
-        // follower: always that one). Thawing a frozen leader can make etcd 3.4.23 revoke every
-        // lease (see `LEADER_THAW_NOTE`), so the default short run freezes a follower.
+        // A follower by default; FAULT_FREEZE=leader freezes the leader, =alternate the leader
+        // in odd rounds. Thawing a frozen leader can make etcd 3.4.23 revoke every lease (see
+        // `LEADER_THAW_NOTE`); the kills already take the leader down once per round.
         let lead = leader(&cl);
         let freeze_leader = match std::env::var("FAULT_FREEZE").as_deref() {
             Ok("leader") => true,
-            Ok("follower") => false,
-            _ => round % 2 == 1,
+            Ok("alternate") => round % 2 == 1,
+            _ => false,
         };
         let victim = match lead {
             Some(l) if freeze_leader => l,
