@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and tests everything: the Rust tests (which start their own etcd), then the CMake build
-# with the C++ tests and examples under CTest.
+# Builds and tests everything: the Rust tests (which start their own etcd), the fault suite
+# (tests/fault/run.sh, needs Go), then the CMake build with the C++ tests and examples under CTest.
 #
 # Usage: tests/run-all.sh [build-dir]     (default: build; or set BUILD_DIR)
 # Extra CTest arguments can be given in CTEST_ARGS, e.g. CTEST_ARGS="-j2 -L package".
@@ -46,6 +46,8 @@ summary() {
 
 step install-deps bash tests/install-deps.sh || summary
 step cargo-test cargo test --release
+# The fault suite (three-member cluster, kills and freezes, Go linearizability checker): ~2 min.
+step fault-suite bash tests/fault/run.sh
 if step configure cmake -S . -B "$build_dir" -G Ninja \
     -DETCD_BUILD_TESTS=ON -DETCD_BUILD_EXAMPLES=ON -DCMAKE_BUILD_TYPE=Release; then
   if step build cmake --build "$build_dir"; then
