@@ -45,9 +45,13 @@ summary() {
 }
 
 step install-deps bash tests/install-deps.sh || summary
-step cargo-test cargo test --release
+# cargo builds once: 'cargo test' uses the CMake build's cargo target directory and profile
+# (release, --locked), so the CMake build below reuses the Rust core it compiled.
+export CARGO_TARGET_DIR=$build_dir/cargo-target
+step cargo-test cargo test --release --locked
 if step configure cmake -S . -B "$build_dir" -G Ninja \
-    -DETCD_BUILD_TESTS=ON -DETCD_BUILD_EXAMPLES=ON -DCMAKE_BUILD_TYPE=Release; then
+    -DETCD_BUILD_TESTS=ON -DETCD_BUILD_EXAMPLES=ON -DCMAKE_BUILD_TYPE=Release \
+    -DETCD_CARGO_TARGET_DIR="$CARGO_TARGET_DIR"; then
   if step build cmake --build "$build_dir"; then
     step ctest run_ctest
   fi
