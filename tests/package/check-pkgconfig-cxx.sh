@@ -4,9 +4,10 @@
 #   shared:  c++ app.cpp $(pkg-config --cflags --libs etcd-cpp-api)
 #   static:  c++ app.cpp $(pkg-config --cflags --libs --static etcd-cpp-api), and the same link
 #            line written out: -letcd-cpp-api -letcd-cpp-api-rust -lpthread -ldl -lm -lrt
-#   check-pkgconfig-cxx.sh PREFIX shared|static SOURCE CXX WORKDIR
+# and, for a Release static build, that the installed Rust archive carries no debug information.
+#   check-pkgconfig-cxx.sh PREFIX shared|static SOURCE CXX WORKDIR [BUILD_TYPE]
 set -euo pipefail
-prefix=$1 mode=$2 source=$3 cxx=$4 work=$5
+prefix=$1 mode=$2 source=$3 cxx=$4 work=$5 build_type=${6:-}
 
 if ! command -v pkg-config >/dev/null; then
   echo "SKIPPED: pkg-config not found"
@@ -47,6 +48,14 @@ case $mode in
       fi
     done
     echo "ok:   the static programs need no libetcd shared library"
+    if [[ $build_type == Release || $build_type == MinSizeRel ]]; then
+      debug=$(readelf -S -W "$libdir/libetcd-cpp-api-rust.a" | grep -cE '\] +\.z?debug_' || true)
+      if ((debug)); then
+        echo "FAIL: libetcd-cpp-api-rust.a has $debug debug sections"
+        exit 1
+      fi
+      echo "ok:   libetcd-cpp-api-rust.a has no debug information ($(stat -c %s "$libdir/libetcd-cpp-api-rust.a") bytes)"
+    fi
     ;;
   *) echo "unknown mode $mode"; exit 2 ;;
 esac

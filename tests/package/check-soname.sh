@@ -41,7 +41,7 @@ c_soname=$(read_soname "$c_lib")
 
 if [[ $build_type == Release || $build_type == MinSizeRel ]]; then
   for lib in "$libdir/$real" "$c_lib"; do
-    debug=$(readelf -S -W "$lib" | grep -cE '\.debug_|\.symtab' || true)
+    debug=$(readelf -S -W "$lib" | grep -cE '\] +\.(z?debug_|symtab )' || true)
     size=$(stat -c %s "$lib")
     ((debug == 0)) && ok "$(basename "$lib") is stripped ($size bytes)" \
       || fail "$(basename "$lib") has $debug debug/symbol-table sections ($size bytes)"
