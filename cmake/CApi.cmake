@@ -55,6 +55,9 @@ target_link_libraries(etcd-c-api PRIVATE
   Threads::Threads ${CMAKE_DL_LIBS} m rt)
 target_link_options(etcd-c-api PRIVATE
   "LINKER:--version-script=${_etcd_capi_map}" "LINKER:--gc-sections" "LINKER:--no-undefined")
+if(ETCD_STRIP_LINK_OPTION)
+  target_link_options(etcd-c-api PRIVATE "${ETCD_STRIP_LINK_OPTION}")
+endif()
 
 # ---------------------------------------------------------------------------------------------
 # Install: library, header, pkg-config file (relocatable: paths relative to the .pc file)
@@ -86,13 +89,17 @@ Version: ${PROJECT_VERSION}
 Libs: -L\${libdir} -letcd-cpp-rs
 Cflags: -I\${includedir}
 ")
+  # Components: etcd-c-api (the library, LICENSE) and etcd-c-api-dev (header, .so link,
+  # pkg-config file).
   install(TARGETS etcd-c-api
           LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
-                  COMPONENT etcd-c-api NAMELINK_COMPONENT etcd-c-api)
+                  COMPONENT etcd-c-api NAMELINK_COMPONENT etcd-c-api-dev)
+  install(FILES "${_etcd_capi_root}/LICENSE"
+          DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT etcd-c-api)
   install(FILES "${_etcd_capi_root}/include/etcd/etcd.h"
-          DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/etcd" COMPONENT etcd-c-api)
+          DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/etcd" COMPONENT etcd-c-api-dev)
   install(FILES "${_etcd_capi_gen}/etcd-cpp-rs.pc"
-          DESTINATION "${_etcd_pc_dir}" COMPONENT etcd-c-api)
+          DESTINATION "${_etcd_pc_dir}" COMPONENT etcd-c-api-dev)
 endif()
 
 # ---------------------------------------------------------------------------------------------

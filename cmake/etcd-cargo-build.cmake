@@ -1,4 +1,4 @@
-# Runs 'cargo build --release --lib' for the Rust core; called by the build as
+# Runs 'cargo build --release --lib [--locked] [flags]' for the Rust core; called by the build as
 #   cmake -DCARGO=... -DCARGO_FLAGS=... -DMANIFEST_DIR=... -DTARGET_DIR=... -DARCHIVE=...
 #         -DBRIDGE_HEADER=... -DSTAMP=... -P etcd-cargo-build.cmake
 cmake_minimum_required(VERSION 3.16)
@@ -9,6 +9,8 @@ foreach(var CARGO MANIFEST_DIR TARGET_DIR ARCHIVE BRIDGE_HEADER STAMP)
   endif()
 endforeach()
 
+# CARGO_FLAGS separates arguments with '|' (a ';' list does not survive the command line).
+string(REPLACE "|" ";" CARGO_FLAGS "${CARGO_FLAGS}")
 execute_process(
   COMMAND "${CMAKE_COMMAND}" -E env "CARGO_TARGET_DIR=${TARGET_DIR}"
           "${CARGO}" build --release --lib --manifest-path "${MANIFEST_DIR}/Cargo.toml" ${CARGO_FLAGS}

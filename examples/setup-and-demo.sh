@@ -68,7 +68,7 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 
 echo "==> building the library in $build"
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build" --target etcd-cpp-api
+cmake --build "$build"   # libetcd-cpp-api and libetcd-cpp-rs (the C API), both installed below
 echo "==> installing it into $prefix"
 cmake --install "$build" --prefix "$prefix"
 

@@ -4,9 +4,10 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make ninja-build pkg-config protobuf-compiler libprotobuf-dev
+  cmake g++ make ninja-build pkg-config protobuf-compiler libprotobuf-dev dpkg-dev binutils
   etcd-server etcd-client libgtest-dev
-  python3 python3-pytest iproute2 util-linux openssl
+  python3 python3-pytest python3-venv iproute2 util-linux openssl
+  libcpprest-dev  # only for the test that installs cpprestsdk and this library side by side
 )
 min_rust="1.88"
 

@@ -45,11 +45,15 @@ summary() {
 }
 
 step install-deps bash tests/install-deps.sh || summary
-step cargo-test cargo test --release
+# cargo builds once: 'cargo test' uses the CMake build's cargo target directory and profile
+# (release, --locked), so the CMake build below reuses the Rust core it compiled.
+export CARGO_TARGET_DIR=$build_dir/cargo-target
+step cargo-test cargo test --release --locked
 # The fault suite (three-member cluster, kills and freezes, Go linearizability checker): ~2 min.
 step fault-suite bash tests/fault/run.sh
 if step configure cmake -S . -B "$build_dir" -G Ninja \
-    -DETCD_BUILD_TESTS=ON -DETCD_BUILD_EXAMPLES=ON -DCMAKE_BUILD_TYPE=Release; then
+    -DETCD_BUILD_TESTS=ON -DETCD_BUILD_EXAMPLES=ON -DCMAKE_BUILD_TYPE=Release \
+    -DETCD_CARGO_TARGET_DIR="$CARGO_TARGET_DIR"; then
   if step build cmake --build "$build_dir"; then
     step ctest run_ctest
   fi

@@ -87,8 +87,11 @@ impl TlsFiles {
             }
         };
         let mut tls = etcd_client::TlsOptions::new();
-        if let Some(ca) = read("CA certificate", &self.ca)? {
-            tls = tls.ca_certificate(etcd_client::Certificate::from_pem(ca));
+        match read("CA certificate", &self.ca)? {
+            Some(ca) => tls = tls.ca_certificate(etcd_client::Certificate::from_pem(ca)),
+            // Without a CA file, the system's trust store (which honours SSL_CERT_FILE and
+            // SSL_CERT_DIR) verifies the server, as gRPC does for etcd-cpp-apiv3.
+            None => tls = tls.with_native_roots(),
         }
         match (read("client certificate", &self.cert)?, read("private key", &self.key)?) {
             (Some(cert), Some(key)) => tls = tls.identity(etcd_client::Identity::from_pem(cert, key)),

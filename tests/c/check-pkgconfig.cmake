@@ -1,6 +1,6 @@
-# Installs the C API (install component etcd-c-api) into PREFIX, then builds SOURCE the way the
-# README says, `cc prog.c $(pkg-config --cflags --libs etcd-cpp-rs)` (plus strict warnings), and
-# runs it.
+# Installs the C API (install components etcd-c-api and etcd-c-api-dev) into PREFIX, then builds
+# SOURCE the way the README says, `cc prog.c $(pkg-config --cflags --libs etcd-cpp-rs)` (plus strict
+# warnings), and runs it.
 #   cmake -DBUILD_DIR=... -DPREFIX=... -DCC=cc -DSOURCE=installed_consumer.c -P check-pkgconfig.cmake
 find_program(PKG_CONFIG pkg-config)
 if(NOT PKG_CONFIG)
@@ -8,12 +8,14 @@ if(NOT PKG_CONFIG)
   return()
 endif()
 file(REMOVE_RECURSE "${PREFIX}")
-execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}"
-                        --component etcd-c-api
-                RESULT_VARIABLE _rc)
-if(NOT _rc EQUAL 0)
-  message(FATAL_ERROR "installing the etcd-c-api component failed")
-endif()
+foreach(_component etcd-c-api etcd-c-api-dev)
+  execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}"
+                          --component ${_component}
+                  RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "installing the ${_component} component failed")
+  endif()
+endforeach()
 file(GLOB_RECURSE _pc "${PREFIX}/*/etcd-cpp-rs.pc")
 if(NOT _pc)
   message(FATAL_ERROR "no etcd-cpp-rs.pc installed under ${PREFIX}")

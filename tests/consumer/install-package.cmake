@@ -30,7 +30,9 @@ foreach(path IN ITEMS
     include/etcd/Value.hpp
     include/etcd/Watcher.hpp
     include/etcd/KeepAlive.hpp
-    include/etcd/v3/action_constants.hpp)
+    include/etcd/v3/action_constants.hpp
+    include/etcd-cpp-rs/pplx/pplxtasks.h
+    share/doc/etcd-cpp-api/LICENSE)
   if(NOT EXISTS "${PREFIX}/${path}")
     message(FATAL_ERROR "missing from the installed package: ${path}")
   endif()
@@ -45,6 +47,10 @@ endforeach()
 foreach(path IN LISTS installed)
   if(path MATCHES "(^|/)(rust/cxx\\.h|.*\\.rs\\.h|ffi_sinks\\.hpp)$")
     message(FATAL_ERROR "private header installed: ${path}")
+  endif()
+  # cpprestsdk's directory: the bundled pplx must not land there (it would overwrite theirs).
+  if(path MATCHES "^include/pplx/")
+    message(FATAL_ERROR "installed into cpprestsdk's include/pplx: ${path}")
   endif()
 endforeach()
 string(REPLACE ";" "\n  " listing "${installed}")

@@ -29,4 +29,4 @@ echo "fault suite: checker tests ($("$GO" version))"
 
 echo "fault suite: ${FAULT_SECONDS:-60} s of faults"
 cd "$root"
-cargo test --release --test fault -- --nocapture
+cargo test --release --locked --test fault -- --nocapture

@@ -5,6 +5,7 @@ import base64
 import os
 import shutil
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -120,6 +121,62 @@ def test_tls_with_client_certificates(tmp_path):
         mismatch = Client(f"127.0.0.1:{port}", ca=path("ca.crt"), cert=path("client.crt"),
                           key=path("client.key"), connect_timeout=2)
         assert not mismatch.head().is_ok
+    finally:
+        etcd.kill()
+        etcd.wait()
+
+
+CHECK_TRUST = """
+import sys
+from etcd_cpp_rs import Client
+client = Client(sys.argv[1], tls=True, target_name_override="etcd-server.test", connect_timeout=2,
+                timeout=5)
+response = client.head()
+print(response.error_code, response.error_message)
+sys.exit(0 if response.is_ok else 3)
+"""
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_tls_without_ca_file_uses_the_system_trust_store(tmp_path):
+    """TLS without a CA file trusts what the system trusts. The trust store is a throwaway one
+    (SSL_CERT_FILE, read by the library like OpenSSL does) in a child process."""
+    path = make_certs(str(tmp_path))
+    other = tmp_path / "other"
+    other.mkdir()
+    make_certs(str(other))  # an unrelated CA
+    port, peer = free_port(), free_port()
+    url = f"https://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ETCD")}
+    with open(tmp_path / "etcd.log", "wb") as log:
+        etcd = subprocess.Popen(
+            [os.environ.get("ETCD_BIN") or DEFAULT_ETCD, "--name", "tls", "--data-dir", str(tmp_path / "data"),
+             "--listen-client-urls", url, "--advertise-client-urls", url,
+             "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+             "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+             "--initial-cluster", f"tls=http://127.0.0.1:{peer}",
+             "--cert-file", path("server.crt"), "--key-file", path("server.key"),
+             "--log-level", "error"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        def check(trust_store):
+            child_env = dict(os.environ, SSL_CERT_FILE=trust_store, SSL_CERT_DIR=str(tmp_path / "none"))
+            return subprocess.run([sys.executable, "-c", CHECK_TRUST, f"127.0.0.1:{port}"],
+                                  env=child_env, capture_output=True, text=True, timeout=60)
+
+        # The server's CA in the trust store: verified (retried until etcd is up).
+        trusted = None
+
+        def connects():
+            nonlocal trusted
+            trusted = check(path("ca.crt"))
+            return trusted.returncode == 0 or etcd.poll() is not None
+        assert wait_until(connects, 30), (trusted.stdout, trusted.stderr,
+                                          (tmp_path / "etcd.log").read_text())
+        assert trusted.returncode == 0, (trusted.stdout, trusted.stderr)
+        # Only another CA in the trust store: the same server is refused.
+        untrusted = check(str(other / "ca.crt"))
+        assert untrusted.returncode == 3, (untrusted.stdout, untrusted.stderr)
     finally:
         etcd.kill()
         etcd.wait()
