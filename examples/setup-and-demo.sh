@@ -32,7 +32,8 @@ if [[ ${1:-} == --demo ]]; then
   start() {  # start NAME ARGS...: runs bin/NAME in the background, its output shown as [NAME]
     local name=$1
     shift
-    "$bin/$name" "$@" >"$logs/$name" 2>&1 &
+    : >"$logs/$name"  # exists before tail opens it
+    "$bin/$name" "$@" >>"$logs/$name" 2>&1 &
     pids+=($!)
     tail -n +1 -f --pid=$! "$logs/$name" | sed -u "s/^/[$name] /" &
   }
