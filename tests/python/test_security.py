@@ -82,12 +82,13 @@ def make_certs(directory):
     return path
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-def test_tls_with_client_certificates(tmp_path):
-    path = make_certs(str(tmp_path))
+def start_tls_etcd(tmp_path, path, client_cert_auth):
+    """Starts an etcd serving clients over TLS with the certificates of ``make_certs`` (asking
+    for client certificates if ``client_cert_auth``); returns the process and its client port."""
     port, peer = free_port(), free_port()
     url = f"https://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ETCD")}
+    client_auth = ["--client-cert-auth", "--trusted-ca-file", path("ca.crt")] if client_cert_auth else []
     with open(tmp_path / "etcd.log", "wb") as log:
         etcd = subprocess.Popen(
             [os.environ.get("ETCD_BIN") or DEFAULT_ETCD, "--name", "tls", "--data-dir", str(tmp_path / "data"),
@@ -96,8 +97,15 @@ def test_tls_with_client_certificates(tmp_path):
              "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
              "--initial-cluster", f"tls=http://127.0.0.1:{peer}",
              "--cert-file", path("server.crt"), "--key-file", path("server.key"),
-             "--client-cert-auth", "--trusted-ca-file", path("ca.crt"), "--log-level", "error"],
+             *client_auth, "--log-level", "error"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+    return etcd, port
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_tls_with_client_certificates(tmp_path):
+    path = make_certs(str(tmp_path))
+    etcd, port = start_tls_etcd(tmp_path, path, client_cert_auth=True)
     try:
         tls = dict(ca=path("ca.crt"), cert=path("client.crt"), key=path("client.key"),
                    target_name_override="etcd-server.test")
@@ -145,19 +153,7 @@ def test_tls_without_ca_file_uses_the_system_trust_store(tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     make_certs(str(other))  # an unrelated CA
-    port, peer = free_port(), free_port()
-    url = f"https://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ETCD")}
-    with open(tmp_path / "etcd.log", "wb") as log:
-        etcd = subprocess.Popen(
-            [os.environ.get("ETCD_BIN") or DEFAULT_ETCD, "--name", "tls", "--data-dir", str(tmp_path / "data"),
-             "--listen-client-urls", url, "--advertise-client-urls", url,
-             "--listen-peer-urls", f"http://127.0.0.1:{peer}",
-             "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
-             "--initial-cluster", f"tls=http://127.0.0.1:{peer}",
-             "--cert-file", path("server.crt"), "--key-file", path("server.key"),
-             "--log-level", "error"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+    etcd, port = start_tls_etcd(tmp_path, path, client_cert_auth=False)
     try:
         def check(trust_store):
             child_env = dict(os.environ, SSL_CERT_FILE=trust_store, SSL_CERT_DIR=str(tmp_path / "none"))
