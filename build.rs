@@ -28,7 +28,11 @@ fn cxx_bridge() {
 
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out.
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let profile_dir = out_dir.ancestors().nth(3).expect("profile dir").to_path_buf();
+    let profile_dir = out_dir
+        .ancestors()
+        .nth(3)
+        .expect("profile dir")
+        .to_path_buf();
     let gen = profile_dir.join("cxxbridge").join("include");
     let cxx_gen = out_dir.join("cxxbridge");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
@@ -38,7 +42,10 @@ fn cxx_bridge() {
             cxx_gen.join("include/etcd-cpp-rs/src/cxx/bridge.rs.h"),
             "etcd-cpp-rs/src/cxx/bridge.rs.h",
         ),
-        (manifest.join("cpp/ffi_sinks.hpp"), "etcd-cpp-rs/cpp/ffi_sinks.hpp"),
+        (
+            manifest.join("cpp/ffi_sinks.hpp"),
+            "etcd-cpp-rs/cpp/ffi_sinks.hpp",
+        ),
     ];
     for (from, to) in copies {
         copy_if_changed(&from, &gen.join(to));

@@ -22,8 +22,17 @@ class EtcdCppRsConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     options = {"shared": [True, False], "fPIC": [True, False]}
     default_options = {"shared": True, "fPIC": True}
-    exports_sources = ("CMakeLists.txt", "Cargo.toml", "Cargo.lock", "build.rs", "LICENSE",
-                       "cmake/*", "cpp/*", "include/*", "src/*")
+    exports_sources = (
+        "CMakeLists.txt",
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.rs",
+        "LICENSE",
+        "cmake/*",
+        "cpp/*",
+        "include/*",
+        "src/*",
+    )
 
     def config_options(self):
         if self.settings.os == "Windows":
@@ -53,12 +62,14 @@ class EtcdCppRsConan(ConanFile):
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "etcd-cpp-apiv3")
         self.cpp_info.set_property("cmake_target_name", "etcd-cpp-apiv3::etcd-cpp-apiv3")
-        self.cpp_info.set_property("cmake_target_aliases",
-                                   ["etcd-cpp-api", "etcd-cpp-api::etcd-cpp-api"])
+        self.cpp_info.set_property(
+            "cmake_target_aliases", ["etcd-cpp-api", "etcd-cpp-api::etcd-cpp-api"]
+        )
         self.cpp_info.set_property("pkg_config_name", "etcd-cpp-api")
         # The bundled pplx/pplxtasks.h is under include/etcd-cpp-rs.
         self.cpp_info.includedirs = ["include", "include/etcd-cpp-rs"]
-        self.cpp_info.libs = ["etcd-cpp-api"] if self.options.shared else \
-            ["etcd-cpp-api", "etcd-cpp-api-rust"]
+        self.cpp_info.libs = (
+            ["etcd-cpp-api"] if self.options.shared else ["etcd-cpp-api", "etcd-cpp-api-rust"]
+        )
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread", "dl", "m", "rt"]

@@ -32,7 +32,8 @@ class DispatchScheduler : public pplx::scheduler_interface {
 void install_scheduler() {
 #ifndef ETCD_CPP_RS_USE_CPPREST_PPLX
   static std::once_flag once;
-  std::call_once(once, []() { pplx::set_ambient_scheduler(std::make_shared<DispatchScheduler>()); });
+  std::call_once(once,
+                 []() { pplx::set_ambient_scheduler(std::make_shared<DispatchScheduler>()); });
 #endif
 }
 
@@ -48,13 +49,14 @@ void execute_async(detail::ClientHandle const& handle, ffi::RequestData const& r
 pplx::task<Response> execute_async(detail::ClientHandle const& handle,
                                    ffi::RequestData const& request) {
   pplx::task_completion_event<Response> done;
-  std::unique_ptr<ffi::ResponseSink> sink(new ffi::ResponseSink([done](ffi::ResponseData const& data) {
-    try {
-      done.set(detail::to_response(data));
-    } catch (...) {
-      done.set_exception(std::current_exception());
-    }
-  }));
+  std::unique_ptr<ffi::ResponseSink> sink(
+      new ffi::ResponseSink([done](ffi::ResponseData const& data) {
+        try {
+          done.set(detail::to_response(data));
+        } catch (...) {
+          done.set_exception(std::current_exception());
+        }
+      }));
   ffi::client_execute_completing(*handle.client, request, std::move(sink));
   return pplx::task<Response>(done);
 }
@@ -80,10 +82,8 @@ Client::Client(std::string const& etcd_url, std::string const& username,
 }
 
 Client::Client(std::string const& etcd_url, std::string const& username,
-               std::string const& password, int const auth_token_ttl,
-               ClientOptions const& options)
-    : client_(std::make_shared<SyncClient>(etcd_url, username, password, auth_token_ttl,
-                                           options)) {
+               std::string const& password, int const auth_token_ttl, ClientOptions const& options)
+    : client_(std::make_shared<SyncClient>(etcd_url, username, password, auth_token_ttl, options)) {
   install_scheduler();
 }
 
@@ -125,16 +125,15 @@ Client* Client::WithUser(std::string const& etcd_url, std::string const& usernam
   return new Client(etcd_url, username, password, auth_token_ttl, options);
 }
 
-Client* Client::WithSSL(std::string const& etcd_url, std::string const& ca,
-                        std::string const& cert, std::string const& privkey,
-                        std::string const& target_name_override,
+Client* Client::WithSSL(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+                        std::string const& privkey, std::string const& target_name_override,
                         std::string const& load_balancer) {
   return new Client(etcd_url, ca, cert, privkey, target_name_override, load_balancer);
 }
 
 Client* Client::WithSSL(std::string const& etcd_url, ClientOptions const& options,
-                        std::string const& ca, std::string const& cert,
-                        std::string const& privkey, std::string const& target_name_override) {
+                        std::string const& ca, std::string const& cert, std::string const& privkey,
+                        std::string const& target_name_override) {
   return new Client(etcd_url, ca, cert, privkey, target_name_override, options);
 }
 

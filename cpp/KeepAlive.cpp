@@ -105,10 +105,10 @@ KeepAlive::KeepAlive(std::string const& address, std::string const& ca, std::str
                      std::string const& privkey,
                      std::function<void(std::exception_ptr)> const& handler, int ttl,
                      int64_t lease_id, std::string const& target_name_override)
-    : impl_(Impl::start(detail::new_client_handle(
-                            address, detail::tls_options(ca, cert, privkey, target_name_override,
-                                                         "round_robin")),
-                        handler, ttl, lease_id)),
+    : impl_(Impl::start(
+          detail::new_client_handle(
+              address, detail::tls_options(ca, cert, privkey, target_name_override, "round_robin")),
+          handler, ttl, lease_id)),
       lease_id(ffi::keepalive_lease(*impl_->keepalive)) {}
 
 KeepAlive::KeepAlive(std::string const& address, ClientOptions const& options,

@@ -172,9 +172,7 @@ void Member::set_name(std::string const& name) { this->name = name; }
 
 std::string const& Member::get_name() const { return name; }
 
-void Member::set_peerURLs(std::vector<std::string> const& peerURLs) {
-  this->peerURLs = peerURLs;
-}
+void Member::set_peerURLs(std::vector<std::string> const& peerURLs) { this->peerURLs = peerURLs; }
 
 std::vector<std::string> const& Member::get_peerURLs() const { return peerURLs; }
 

@@ -43,16 +43,15 @@ SyncClient::SyncClient(std::string const& etcd_url, std::string const& username,
     : handle_(detail::new_client_handle(
           etcd_url, detail::user_options(options, username, password, auth_token_ttl))) {}
 
-SyncClient::SyncClient(std::string const& etcd_url, std::string const& ca,
-                       std::string const& cert, std::string const& privkey,
-                       std::string const& target_name_override, std::string const& load_balancer)
+SyncClient::SyncClient(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+                       std::string const& privkey, std::string const& target_name_override,
+                       std::string const& load_balancer)
     : handle_(detail::new_client_handle(
-          etcd_url,
-          detail::tls_options(ca, cert, privkey, target_name_override, load_balancer))) {}
+          etcd_url, detail::tls_options(ca, cert, privkey, target_name_override, load_balancer))) {}
 
-SyncClient::SyncClient(std::string const& etcd_url, std::string const& ca,
-                       std::string const& cert, std::string const& privkey,
-                       std::string const& target_name_override, ClientOptions const& options)
+SyncClient::SyncClient(std::string const& etcd_url, std::string const& ca, std::string const& cert,
+                       std::string const& privkey, std::string const& target_name_override,
+                       ClientOptions const& options)
     : handle_(detail::new_client_handle(
           etcd_url, detail::tls_options(options, ca, cert, privkey, target_name_override))) {}
 
@@ -128,8 +127,8 @@ Response SyncClient::modify_if(std::string const& key, std::string const& value,
   return detail::execute(*handle_, req::modify_if(key, value, old_value, leaseId));
 }
 
-Response SyncClient::modify_if(std::string const& key, std::string const& value,
-                               int64_t old_index, const int64_t leaseId) {
+Response SyncClient::modify_if(std::string const& key, std::string const& value, int64_t old_index,
+                               const int64_t leaseId) {
   return detail::execute(*handle_, req::modify_if(key, value, old_index, leaseId));
 }
 
@@ -167,8 +166,7 @@ Response SyncClient::ls(std::string const& key, std::string const& range_end) {
   return ls(key, range_end, 0, 0);
 }
 
-Response SyncClient::ls(std::string const& key, std::string const& range_end,
-                        size_t const limit) {
+Response SyncClient::ls(std::string const& key, std::string const& range_end, size_t const limit) {
   return ls(key, range_end, limit, 0);
 }
 
@@ -196,8 +194,8 @@ Response SyncClient::keys(std::string const& key, std::string const& range_end,
   return keys(key, range_end, limit, 0);
 }
 
-Response SyncClient::keys(std::string const& key, std::string const& range_end,
-                          size_t const limit, int64_t revision) {
+Response SyncClient::keys(std::string const& key, std::string const& range_end, size_t const limit,
+                          int64_t revision) {
   return detail::execute(*handle_, req::ls(key, range_end, limit, revision, true));
 }
 
@@ -259,8 +257,7 @@ Response SyncClient::txn(etcdv3::Transaction const& txn) {
   return detail::execute(*handle_, req::txn(txn));
 }
 
-Response SyncClient::campaign(std::string const& name, int64_t lease_id,
-                              std::string const& value) {
+Response SyncClient::campaign(std::string const& name, int64_t lease_id, std::string const& value) {
   return detail::execute(*handle_, req::campaign(name, lease_id, value));
 }
 

@@ -161,10 +161,9 @@ void Transaction::add_compare_create(std::string const& key, int64_t const& crea
 }
 
 void Transaction::add_compare_create(std::string const& key, CompareResult const& result,
-                                     int64_t const& create_revision,
-                                     std::string const& range_end) {
+                                     int64_t const& create_revision, std::string const& range_end) {
   mutable_impl().compare(key, CompareTarget::CREATE, result, std::string(), create_revision,
-                        range_end);
+                         range_end);
 }
 
 void Transaction::add_compare_mod(std::string const& key, int64_t const& mod_revision,
@@ -239,16 +238,16 @@ void Transaction::add_failure_txn(const std::shared_ptr<Transaction> txn) {
 // prev_kv, deletes with it), and a read of `key` as the failure branch.
 
 void Transaction::setup_compare_and_create(std::string const& key, std::string const& prev_value,
-                                           std::string const& create_key,
-                                           std::string const& value, int64_t const leaseid) {
+                                           std::string const& create_key, std::string const& value,
+                                           int64_t const leaseid) {
   add_compare_value(key, CompareResult::EQUAL, prev_value);
   add_success_put(create_key, value, leaseid);
   add_failure_range(key);
 }
 
 void Transaction::setup_compare_or_create(std::string const& key, std::string const& prev_value,
-                                          std::string const& create_key,
-                                          std::string const& value, int64_t const leaseid) {
+                                          std::string const& create_key, std::string const& value,
+                                          int64_t const leaseid) {
   add_compare_value(key, CompareResult::NOT_EQUAL, prev_value);
   add_success_put(create_key, value, leaseid);
   add_failure_range(key);
@@ -285,16 +284,16 @@ void Transaction::setup_compare_or_delete(std::string const& key, std::string co
 }
 
 void Transaction::setup_compare_and_create(std::string const& key, const int64_t prev_revision,
-                                           std::string const& create_key,
-                                           std::string const& value, int64_t const leaseid) {
+                                           std::string const& create_key, std::string const& value,
+                                           int64_t const leaseid) {
   add_compare_mod(key, CompareResult::EQUAL, prev_revision);
   add_success_put(create_key, value, leaseid);
   add_failure_range(key);
 }
 
 void Transaction::setup_compare_or_create(std::string const& key, const int64_t prev_revision,
-                                          std::string const& create_key,
-                                          std::string const& value, int64_t const leaseid) {
+                                          std::string const& create_key, std::string const& value,
+                                          int64_t const leaseid) {
   add_compare_mod(key, CompareResult::NOT_EQUAL, prev_revision);
   add_success_put(create_key, value, leaseid);
   add_failure_range(key);

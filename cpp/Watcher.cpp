@@ -44,8 +44,8 @@ struct Watcher::Impl {
                                      std::function<void(Response)> callback,
                                      std::function<void(bool)> wait_callback) {
     std::shared_ptr<detail::ClientHandle> client = detail::HandleAccess::of(source);
-    std::unique_ptr<ffi::ResponseSink> sink(
-        new ffi::ResponseSink([callback](ffi::ResponseData const& data) {
+    std::unique_ptr<ffi::ResponseSink> sink(new ffi::ResponseSink(
+        [callback](ffi::ResponseData const& data) {
           if (callback) callback(detail::to_response(data));
         },
         "watch callback"));
@@ -85,13 +85,13 @@ Watcher::Watcher(SyncClient const& client, std::string const& key, std::string c
 
 Watcher::Watcher(Client const& client, std::string const& key, int64_t fromIndex,
                  std::function<void(Response)> callback, bool recursive)
-    : impl_(Impl::start(client, key_spec(key, fromIndex, recursive), std::move(callback),
-                        nullptr)) {}
+    : impl_(
+          Impl::start(client, key_spec(key, fromIndex, recursive), std::move(callback), nullptr)) {}
 
 Watcher::Watcher(SyncClient const& client, std::string const& key, int64_t fromIndex,
                  std::function<void(Response)> callback, bool recursive)
-    : impl_(Impl::start(client, key_spec(key, fromIndex, recursive), std::move(callback),
-                        nullptr)) {}
+    : impl_(
+          Impl::start(client, key_spec(key, fromIndex, recursive), std::move(callback), nullptr)) {}
 
 Watcher::Watcher(Client const& client, std::string const& key, std::string const& range_end,
                  int64_t fromIndex, std::function<void(Response)> callback)
@@ -107,8 +107,8 @@ Watcher::Watcher(std::string const& address, std::string const& key,
                  std::function<void(Response)> callback, bool recursive)
     : impl_(Impl::start(address, key_spec(key, 0, recursive), std::move(callback), nullptr)) {}
 
-Watcher::Watcher(std::string const& address, std::string const& key,
-                 std::string const& range_end, std::function<void(Response)> callback)
+Watcher::Watcher(std::string const& address, std::string const& key, std::string const& range_end,
+                 std::function<void(Response)> callback)
     : impl_(Impl::start(address, range_spec(key, range_end, 0), std::move(callback), nullptr)) {}
 
 Watcher::Watcher(std::string const& address, std::string const& key, int64_t fromIndex,
@@ -116,9 +116,8 @@ Watcher::Watcher(std::string const& address, std::string const& key, int64_t fro
     : impl_(Impl::start(address, key_spec(key, fromIndex, recursive), std::move(callback),
                         nullptr)) {}
 
-Watcher::Watcher(std::string const& address, std::string const& key,
-                 std::string const& range_end, int64_t fromIndex,
-                 std::function<void(Response)> callback)
+Watcher::Watcher(std::string const& address, std::string const& key, std::string const& range_end,
+                 int64_t fromIndex, std::function<void(Response)> callback)
     : impl_(Impl::start(address, range_spec(key, range_end, fromIndex), std::move(callback),
                         nullptr)) {}
 
@@ -137,8 +136,7 @@ std::shared_ptr<detail::ClientHandle> user_connection(std::string const& address
 }
 
 std::shared_ptr<detail::ClientHandle> tls_connection(std::string const& address,
-                                                     std::string const& ca,
-                                                     std::string const& cert,
+                                                     std::string const& ca, std::string const& cert,
                                                      std::string const& privkey,
                                                      std::string const& target_name_override) {
   return detail::new_client_handle(
@@ -154,9 +152,8 @@ Watcher::Watcher(std::string const& address, std::string const& username,
                         key_spec(key, 0, recursive), std::move(callback), nullptr)) {}
 
 Watcher::Watcher(std::string const& address, std::string const& username,
-                 std::string const& password, std::string const& key,
-                 std::string const& range_end, std::function<void(Response)> callback,
-                 int const auth_token_ttl)
+                 std::string const& password, std::string const& key, std::string const& range_end,
+                 std::function<void(Response)> callback, int const auth_token_ttl)
     : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
                         range_spec(key, range_end, 0), std::move(callback), nullptr)) {}
 
@@ -167,9 +164,9 @@ Watcher::Watcher(std::string const& address, std::string const& username,
                         key_spec(key, fromIndex, recursive), std::move(callback), nullptr)) {}
 
 Watcher::Watcher(std::string const& address, std::string const& username,
-                 std::string const& password, std::string const& key,
-                 std::string const& range_end, int64_t fromIndex,
-                 std::function<void(Response)> callback, int const auth_token_ttl)
+                 std::string const& password, std::string const& key, std::string const& range_end,
+                 int64_t fromIndex, std::function<void(Response)> callback,
+                 int const auth_token_ttl)
     : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
                         range_spec(key, range_end, fromIndex), std::move(callback), nullptr)) {}
 
@@ -181,9 +178,9 @@ Watcher::Watcher(std::string const& address, std::string const& ca, std::string 
                         key_spec(key, fromIndex, recursive), std::move(callback), nullptr)) {}
 
 Watcher::Watcher(std::string const& address, std::string const& ca, std::string const& cert,
-                 std::string const& privkey, std::string const& key,
-                 std::string const& range_end, int64_t fromIndex,
-                 std::function<void(Response)> callback, std::string const& target_name_override)
+                 std::string const& privkey, std::string const& key, std::string const& range_end,
+                 int64_t fromIndex, std::function<void(Response)> callback,
+                 std::string const& target_name_override)
     : impl_(Impl::start(tls_connection(address, ca, cert, privkey, target_name_override),
                         range_spec(key, range_end, fromIndex), std::move(callback), nullptr)) {}
 
@@ -196,9 +193,9 @@ Watcher::Watcher(std::string const& address, std::string const& username,
                         std::move(wait_callback))) {}
 
 Watcher::Watcher(std::string const& address, std::string const& username,
-                 std::string const& password, std::string const& key,
-                 std::string const& range_end, std::function<void(Response)> callback,
-                 std::function<void(bool)> wait_callback, int const auth_token_ttl)
+                 std::string const& password, std::string const& key, std::string const& range_end,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
+                 int const auth_token_ttl)
     : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
                         range_spec(key, range_end, 0), std::move(callback),
                         std::move(wait_callback))) {}
@@ -212,10 +209,9 @@ Watcher::Watcher(std::string const& address, std::string const& username,
                         std::move(wait_callback))) {}
 
 Watcher::Watcher(std::string const& address, std::string const& username,
-                 std::string const& password, std::string const& key,
-                 std::string const& range_end, int64_t fromIndex,
-                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
-                 int const auth_token_ttl)
+                 std::string const& password, std::string const& key, std::string const& range_end,
+                 int64_t fromIndex, std::function<void(Response)> callback,
+                 std::function<void(bool)> wait_callback, int const auth_token_ttl)
     : impl_(Impl::start(user_connection(address, username, password, auth_token_ttl),
                         range_spec(key, range_end, fromIndex), std::move(callback),
                         std::move(wait_callback))) {}
@@ -229,24 +225,22 @@ Watcher::Watcher(std::string const& address, std::string const& ca, std::string 
                         std::move(wait_callback))) {}
 
 Watcher::Watcher(std::string const& address, std::string const& ca, std::string const& cert,
-                 std::string const& privkey, std::string const& key,
-                 std::string const& range_end, int64_t fromIndex,
-                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
-                 std::string const& target_name_override)
+                 std::string const& privkey, std::string const& key, std::string const& range_end,
+                 int64_t fromIndex, std::function<void(Response)> callback,
+                 std::function<void(bool)> wait_callback, std::string const& target_name_override)
     : impl_(Impl::start(tls_connection(address, ca, cert, privkey, target_name_override),
                         range_spec(key, range_end, fromIndex), std::move(callback),
                         std::move(wait_callback))) {}
 
-Watcher::Watcher(std::string const& address, ClientOptions const& options,
-                 std::string const& key, int64_t fromIndex,
-                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
-                 bool recursive)
+Watcher::Watcher(std::string const& address, ClientOptions const& options, std::string const& key,
+                 int64_t fromIndex, std::function<void(Response)> callback,
+                 std::function<void(bool)> wait_callback, bool recursive)
     : impl_(Impl::start(detail::new_client_handle(address, options),
                         key_spec(key, fromIndex, recursive), std::move(callback),
                         std::move(wait_callback))) {}
 
-Watcher::Watcher(std::string const& address, ClientOptions const& options,
-                 std::string const& key, std::string const& range_end, int64_t fromIndex,
+Watcher::Watcher(std::string const& address, ClientOptions const& options, std::string const& key,
+                 std::string const& range_end, int64_t fromIndex,
                  std::function<void(Response)> callback, std::function<void(bool)> wait_callback)
     : impl_(Impl::start(detail::new_client_handle(address, options),
                         range_spec(key, range_end, fromIndex), std::move(callback),
@@ -308,9 +302,8 @@ Watcher::Watcher(std::string const& address, std::string const& key,
     : impl_(Impl::start(address, key_spec(key, 0, recursive), std::move(callback),
                         std::move(wait_callback))) {}
 
-Watcher::Watcher(std::string const& address, std::string const& key,
-                 std::string const& range_end, std::function<void(Response)> callback,
-                 std::function<void(bool)> wait_callback)
+Watcher::Watcher(std::string const& address, std::string const& key, std::string const& range_end,
+                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback)
     : impl_(Impl::start(address, range_spec(key, range_end, 0), std::move(callback),
                         std::move(wait_callback))) {}
 
@@ -320,9 +313,9 @@ Watcher::Watcher(std::string const& address, std::string const& key, int64_t fro
     : impl_(Impl::start(address, key_spec(key, fromIndex, recursive), std::move(callback),
                         std::move(wait_callback))) {}
 
-Watcher::Watcher(std::string const& address, std::string const& key,
-                 std::string const& range_end, int64_t fromIndex,
-                 std::function<void(Response)> callback, std::function<void(bool)> wait_callback)
+Watcher::Watcher(std::string const& address, std::string const& key, std::string const& range_end,
+                 int64_t fromIndex, std::function<void(Response)> callback,
+                 std::function<void(bool)> wait_callback)
     : impl_(Impl::start(address, range_spec(key, range_end, fromIndex), std::move(callback),
                         std::move(wait_callback))) {}
 

@@ -274,8 +274,7 @@ inline ffi::RequestData rmdir(std::string const& key, std::string const& range_e
 }
 
 // `ls` / `keys` over the prefix `key`.
-inline ffi::RequestData ls(std::string const& key, size_t limit, int64_t revision,
-                           bool keys_only) {
+inline ffi::RequestData ls(std::string const& key, size_t limit, int64_t revision, bool keys_only) {
   ffi::RequestData r = make(ffi::Op::Ls, key);
   r.recursive = true;
   r.limit = static_cast<int64_t>(limit);
@@ -367,9 +366,8 @@ inline ffi::RequestData campaign(std::string const& name, int64_t lease_id,
   return r;
 }
 
-inline ffi::RequestData proclaim(std::string const& name, int64_t lease_id,
-                                 std::string const& key, int64_t revision,
-                                 std::string const& value) {
+inline ffi::RequestData proclaim(std::string const& name, int64_t lease_id, std::string const& key,
+                                 int64_t revision, std::string const& value) {
   ffi::RequestData r = election(ffi::Op::Proclaim, name, lease_id);
   r.key = to_bytes(key);
   r.revision = revision;

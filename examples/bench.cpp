@@ -138,12 +138,12 @@ void print_latency(const char* name, std::vector<Micros> samples, Clock::duratio
   std::sort(samples.begin(), samples.end());
   double secs = std::chrono::duration<double>(total).count();
   size_t n = samples.size();
-  std::printf("cpp %s n=%zu p50_us=%lld p99_us=%lld ops_s=%.0f cpu_us_op=%.0f vcsw_op=%.2f\n",
-              name, n, static_cast<long long>(percentile(samples, 50).count()),
-              static_cast<long long>(percentile(samples, 99).count()),
-              static_cast<double>(n) / secs, cpu_us_per_op(before, after, n),
-              static_cast<double>(after.voluntary_csw - before.voluntary_csw) /
-                  static_cast<double>(n));
+  std::printf(
+      "cpp %s n=%zu p50_us=%lld p99_us=%lld ops_s=%.0f cpu_us_op=%.0f vcsw_op=%.2f\n", name, n,
+      static_cast<long long>(percentile(samples, 50).count()),
+      static_cast<long long>(percentile(samples, 99).count()), static_cast<double>(n) / secs,
+      cpu_us_per_op(before, after, n),
+      static_cast<double>(after.voluntary_csw - before.voluntary_csw) / static_cast<double>(n));
   std::fflush(stdout);
 }
 
@@ -155,9 +155,7 @@ void check(etcd::Response const& r, const char* what, std::string const& key) {
   }
 }
 
-std::string key_of(std::string const& prefix, size_t i) {
-  return prefix + std::to_string(i % 100);
-}
+std::string key_of(std::string const& prefix, size_t i) { return prefix + std::to_string(i % 100); }
 
 void seq_put(etcd::Client& client, std::string const& prefix, size_t n) {
   const std::string value(64, 'v');
@@ -214,10 +212,10 @@ void async_put(etcd::Client& client, std::string const& prefix, size_t n) {
   Clock::duration total = Clock::now() - start;
   Usage after = usage();
   double secs = std::chrono::duration<double>(total).count();
-  std::printf("cpp async_put n=%zu total_ms=%lld ops_s=%.0f failed=%zu cpu_us_op=%.0f\n", n,
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(total)
-                                         .count()),
-              static_cast<double>(n) / secs, failed, cpu_us_per_op(before, after, n));
+  std::printf(
+      "cpp async_put n=%zu total_ms=%lld ops_s=%.0f failed=%zu cpu_us_op=%.0f\n", n,
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(total).count()),
+      static_cast<double>(n) / secs, failed, cpu_us_per_op(before, after, n));
   std::fflush(stdout);
 }
 

@@ -42,8 +42,9 @@ class Program:
     def __init__(self, name, args):
         self.name = name
         self.out = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.out,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=self.out, stderr=subprocess.STDOUT
+        )
 
     def output(self):
         self.out.seek(0)
@@ -72,10 +73,13 @@ def expect_output(program, expected_lines):
     """The whole output must match expected_lines (one regular expression per line)."""
     actual = program.output().splitlines()
     mismatch = len(actual) != len(expected_lines) or any(
-        re.fullmatch(pattern, line) is None for pattern, line in zip(expected_lines, actual))
+        re.fullmatch(pattern, line) is None for pattern, line in zip(expected_lines, actual)
+    )
     if mismatch:
-        raise CheckFailed(f"{program.name} printed something else. Expected (regular expressions):\n"
-                          + "\n".join(expected_lines))
+        raise CheckFailed(
+            f"{program.name} printed something else. Expected (regular expressions):\n"
+            + "\n".join(expected_lines)
+        )
 
 
 def run_to_completion(name, args, expected_lines):
@@ -93,36 +97,46 @@ def run_to_completion(name, args, expected_lines):
 
 
 def check_kv(binary):
-    run_to_completion("kv", [binary], [
-        r"put /examples/kv/color = blue: ok",
-        r"get /examples/kv/color: blue \(version 1\)",
-        r"then: put /examples/kv/shape = circle: ok",
-        r"put /examples/kv/size = large: ok",
-        r"ls /examples/kv/: 3 keys",
-        r"  /examples/kv/color = blue",
-        r"  /examples/kv/shape = circle",
-        r"  /examples/kv/size = large",
-        r"rm /examples/kv/color: ok",
-        r"  previous value: blue",
-        r"get /examples/kv/color: error 100 \(etcd-cpp-apiv3: key not found\)",
-        r"rmdir /examples/kv/ \(recursive\): ok",
-        r"  removed 2 keys",
-    ])
+    run_to_completion(
+        "kv",
+        [binary],
+        [
+            r"put /examples/kv/color = blue: ok",
+            r"get /examples/kv/color: blue \(version 1\)",
+            r"then: put /examples/kv/shape = circle: ok",
+            r"put /examples/kv/size = large: ok",
+            r"ls /examples/kv/: 3 keys",
+            r"  /examples/kv/color = blue",
+            r"  /examples/kv/shape = circle",
+            r"  /examples/kv/size = large",
+            r"rm /examples/kv/color: ok",
+            r"  previous value: blue",
+            r"get /examples/kv/color: error 100 \(etcd-cpp-apiv3: key not found\)",
+            r"rmdir /examples/kv/ \(recursive\): ok",
+            r"  removed 2 keys",
+        ],
+    )
 
 
 def check_watch(binary):
-    run_to_completion("watch", [binary], [
-        r"watching /examples/watch/",
-        r"PUT    /examples/watch/greeting = hello",
-        r"PUT    /examples/watch/greeting = hello again \(was hello\)",
-        r"DELETE /examples/watch/greeting \(was hello again\)",
-        r"cancelled: true",
-    ])
+    run_to_completion(
+        "watch",
+        [binary],
+        [
+            r"watching /examples/watch/",
+            r"PUT    /examples/watch/greeting = hello",
+            r"PUT    /examples/watch/greeting = hello again \(was hello\)",
+            r"DELETE /examples/watch/greeting \(was hello again\)",
+            r"cancelled: true",
+        ],
+    )
 
 
 SERVICES = ["user=127.0.0.1:8080", "friend=127.0.0.1:9090"]
-DELETES = [r"DELETE /service/friend \(was 127\.0\.0\.1:9090\)",
-           r"DELETE /service/user \(was 127\.0\.0\.1:8080\)"]
+DELETES = [
+    r"DELETE /service/friend \(was 127\.0\.0\.1:9090\)",
+    r"DELETE /service/user \(was 127\.0\.0\.1:8080\)",
+]
 
 
 def check_discovery(registrar_bin, discoverer_bin, discoverer_first):
@@ -133,13 +147,15 @@ def check_discovery(registrar_bin, discoverer_bin, discoverer_first):
             if not wait_until(lambda: discoverer.printed(r"^watching ")):
                 raise CheckFailed("the discoverer did not start watching")
         registrar = Program("registrar", [registrar_bin, "--ttl", "2"] + SERVICES)
-        if not wait_until(lambda: registrar.printed(r"^lease ") or registrar.proc.poll() is not None) \
-                or not registrar.printed(r"^lease "):
+        if not wait_until(
+            lambda: registrar.printed(r"^lease ") or registrar.proc.poll() is not None
+        ) or not registrar.printed(r"^lease "):
             raise CheckFailed("the registrar did not register the services")
         if not discoverer_first:
             discoverer = Program("discoverer", [discoverer_bin, "--events", "2"])
-            if not wait_until(lambda: discoverer.printed(r"^watching ")
-                              or discoverer.proc.poll() is not None):
+            if not wait_until(
+                lambda: discoverer.printed(r"^watching ") or discoverer.proc.poll() is not None
+            ):
                 raise CheckFailed("the discoverer did not start watching")
         else:
             if not wait_until(lambda: discoverer.printed(r"^PUT    /service/friend")):
@@ -155,23 +171,35 @@ def check_discovery(registrar_bin, discoverer_bin, discoverer_first):
         if code != 0:
             raise CheckFailed(f"the discoverer exited with code {code}")
 
-        expect_output(registrar, [
-            r"registered /service/user -> 127\.0\.0\.1:8080",
-            r"registered /service/friend -> 127\.0\.0\.1:9090",
-            r"lease [0-9a-f]+ \(ttl 2 s\) kept alive until stopped",
-            r"stopping; the registrations expire within 2 s",
-        ])
+        expect_output(
+            registrar,
+            [
+                r"registered /service/user -> 127\.0\.0\.1:8080",
+                r"registered /service/friend -> 127\.0\.0\.1:9090",
+                r"lease [0-9a-f]+ \(ttl 2 s\) kept alive until stopped",
+                r"stopping; the registrations expire within 2 s",
+            ],
+        )
         if discoverer_first:
             listing = [r"services under /service/: 0"]
-            events = [r"PUT    /service/user -> 127\.0\.0\.1:8080 \(new\)",
-                      r"PUT    /service/friend -> 127\.0\.0\.1:9090 \(new\)"] + DELETES
+            events = [
+                r"PUT    /service/user -> 127\.0\.0\.1:8080 \(new\)",
+                r"PUT    /service/friend -> 127\.0\.0\.1:9090 \(new\)",
+            ] + DELETES
         else:
-            listing = [r"services under /service/: 2",
-                       r"  /service/friend -> 127\.0\.0\.1:9090",
-                       r"  /service/user -> 127\.0\.0\.1:8080"]
+            listing = [
+                r"services under /service/: 2",
+                r"  /service/friend -> 127\.0\.0\.1:9090",
+                r"  /service/user -> 127\.0\.0\.1:8080",
+            ]
             events = DELETES
-        expect_output(discoverer, listing + [r"watching /service/ from revision \d+"] + events
-                      + [rf"stopped after {len(events)} events"])
+        expect_output(
+            discoverer,
+            listing
+            + [r"watching /service/ from revision \d+"]
+            + events
+            + [rf"stopped after {len(events)} events"],
+        )
     finally:
         for program in (registrar, discoverer):
             if program is not None:
@@ -181,7 +209,9 @@ def check_discovery(registrar_bin, discoverer_bin, discoverer_first):
 
 def main(argv):
     if "ETCD_ENDPOINTS" not in os.environ:
-        print("ETCD_ENDPOINTS is not set; run this under tests/etcd_harness.py run", file=sys.stderr)
+        print(
+            "ETCD_ENDPOINTS is not set; run this under tests/etcd_harness.py run", file=sys.stderr
+        )
         return 2
     scenarios = {
         "kv": (1, check_kv),

@@ -45,8 +45,8 @@ void on_change(etcd::Response response) {
       }
       std::cout << std::endl;
     } else if (event.event_type() == etcd::Event::EventType::DELETE_) {
-      std::cout << "DELETE " << event.kv().key() << " (was " << event.prev_kv().as_string()
-                << ")" << std::endl;
+      std::cout << "DELETE " << event.kv().key() << " (was " << event.prev_kv().as_string() << ")"
+                << std::endl;
     }
     if (++events_seen == events_wanted) {
       kill(getpid(), SIGUSR1);

@@ -17,8 +17,8 @@ void print_status(const std::string& what, const etcd::Response& response) {
   if (response.is_ok()) {
     std::cout << what << ": ok" << std::endl;
   } else {
-    std::cout << what << ": error " << response.error_code() << " ("
-              << response.error_message() << ")" << std::endl;
+    std::cout << what << ": error " << response.error_code() << " (" << response.error_message()
+              << ")" << std::endl;
   }
 }
 

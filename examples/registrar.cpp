@@ -98,8 +98,7 @@ int main(int argc, char* argv[]) {
     const std::string key = "/service/" + service.first;
     etcd::Response put = client.put(key, service.second, lease).get();
     if (!put.is_ok()) {
-      std::cerr << "registrar: cannot register " << key << ": " << put.error_message()
-                << std::endl;
+      std::cerr << "registrar: cannot register " << key << ": " << put.error_message() << std::endl;
       return 1;
     }
     std::cout << "registered " << key << " -> " << service.second << std::endl;

@@ -39,8 +39,8 @@ void on_change(etcd::Response response) {
       }
       std::cout << std::endl;
     } else if (event.event_type() == etcd::Event::EventType::DELETE_) {
-      std::cout << "DELETE " << event.kv().key() << " (was " << event.prev_kv().as_string()
-                << ")" << std::endl;
+      std::cout << "DELETE " << event.kv().key() << " (was " << event.prev_kv().as_string() << ")"
+                << std::endl;
     }
     std::lock_guard<std::mutex> lock(events_mutex);
     ++events_seen;
@@ -61,9 +61,8 @@ int main(int argc, char* argv[]) {
   std::cout << "watching " << dir << std::endl;
 
   const std::string key = dir + "greeting";
-  for (etcd::Response response :
-       {client.put(key, "hello").get(), client.put(key, "hello again").get(),
-        client.rm(key).get()}) {
+  for (etcd::Response response : {client.put(key, "hello").get(),
+                                  client.put(key, "hello again").get(), client.rm(key).get()}) {
     if (!response.is_ok()) {
       std::cout << "write failed: " << response.error_message() << std::endl;
       return 1;

@@ -55,19 +55,26 @@ def crate_dir() -> Path:
     for candidate in (HERE / SDIST_RUST_DIR, HERE.parent):
         if (candidate / "Cargo.toml").is_file() and (candidate / "src" / "capi").is_dir():
             return candidate
-    raise SystemExit(f"etcd_cpp_rs: the crate's sources are neither in {HERE / SDIST_RUST_DIR} "
-                     f"nor in {HERE.parent}: build the package from the etcd-cpp-rs source tree "
-                     "or its sdist, or set ETCD_CPP_RS_LIBRARY to a built library.")
+    raise SystemExit(
+        f"etcd_cpp_rs: the crate's sources are neither in {HERE / SDIST_RUST_DIR} "
+        f"nor in {HERE.parent}: build the package from the etcd-cpp-rs source tree "
+        "or its sdist, or set ETCD_CPP_RS_LIBRARY to a built library."
+    )
 
 
 def find_cargo() -> str:
-    for candidate in (os.environ.get("CARGO"), shutil.which("cargo"),
-                      str(Path.home() / ".cargo" / "bin" / "cargo")):
+    for candidate in (
+        os.environ.get("CARGO"),
+        shutil.which("cargo"),
+        str(Path.home() / ".cargo" / "bin" / "cargo"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
-    raise SystemExit("etcd_cpp_rs: cargo not found. Building the package needs a Rust toolchain "
-                     "(https://rustup.rs) and protoc (Debian: protobuf-compiler); or set "
-                     "ETCD_CPP_RS_LIBRARY to a built library.")
+    raise SystemExit(
+        "etcd_cpp_rs: cargo not found. Building the package needs a Rust toolchain "
+        "(https://rustup.rs) and protoc (Debian: protobuf-compiler); or set "
+        "ETCD_CPP_RS_LIBRARY to a built library."
+    )
 
 
 def progress_stream():
@@ -91,10 +98,19 @@ def build_library(workdir: Path) -> Path:
     env.setdefault("CARGO_TARGET_DIR", str(workdir / "cargo-target"))
     # Only the dynamic symbol table matters in a shared library; no debug info, no symtab.
     env.setdefault("CARGO_PROFILE_RELEASE_STRIP", "symbols")
-    command = [find_cargo(), "build", "--release", "--locked", "--lib",
-               "--no-default-features", "--features", "capi",
-               "--manifest-path", str(crate / "Cargo.toml"),
-               "--message-format=json-render-diagnostics"]
+    command = [
+        find_cargo(),
+        "build",
+        "--release",
+        "--locked",
+        "--lib",
+        "--no-default-features",
+        "--features",
+        "capi",
+        "--manifest-path",
+        str(crate / "Cargo.toml"),
+        "--message-format=json-render-diagnostics",
+    ]
     command += shlex.split(os.environ.get("ETCD_CPP_RS_CARGO_FLAGS", ""))
     tty = progress_stream()
     log(" ".join(command[:-1]) + f"  (CARGO_TARGET_DIR={env['CARGO_TARGET_DIR']})")
@@ -102,8 +118,14 @@ def build_library(workdir: Path) -> Path:
         tty.write("etcd_cpp_rs: building the C API library with cargo (a few minutes)...\n")
         tty.flush()
     try:
-        proc = subprocess.run(command, cwd=workdir, env=env, stdout=subprocess.PIPE,
-                              stderr=tty or sys.stderr, check=False)
+        proc = subprocess.run(
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=tty or sys.stderr,
+            check=False,
+        )
     finally:
         if tty:
             tty.close()
@@ -143,7 +165,9 @@ class SdistWithRustSources(sdist):
         for name in RUST_SOURCES:
             source, target = crate / name, Path(base_dir) / SDIST_RUST_DIR / name
             if source.is_dir():
-                shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
+                shutil.copytree(
+                    source, target, ignore=shutil.ignore_patterns("*.pyc", "__pycache__")
+                )
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
@@ -162,6 +186,7 @@ try:
 except ImportError:  # setuptools < 70.1
     bdist_wheel = None
 if bdist_wheel is not None:
+
     class ManylinuxWheel(bdist_wheel):
         """Tags the wheel py3-none-<platform>, then makes it a manylinux wheel with auditwheel."""
 
@@ -178,8 +203,15 @@ if bdist_wheel is not None:
                 if "-linux_" not in wheel.name:
                     continue
                 repaired = temporary_dir("etcd-cpp-rs-wheel-")
-                command = [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir",
-                           str(repaired), str(wheel)]
+                command = [
+                    sys.executable,
+                    "-m",
+                    "auditwheel",
+                    "repair",
+                    "--wheel-dir",
+                    str(repaired),
+                    str(wheel),
+                ]
                 log(" ".join(command))
                 subprocess.run(command, check=True, stdout=sys.stderr)
                 for result in repaired.glob("*.whl"):
@@ -191,6 +223,11 @@ if bdist_wheel is not None:
 
 # Keep the source tree clean: setuptools' build and metadata directories are temporary.
 _scratch = temporary_dir("etcd-cpp-rs-setuptools-")
-setup(cmdclass=commands, distclass=BinaryDistribution,
-      options={"egg_info": {"egg_base": str(_scratch)},
-               "build": {"build_base": str(_scratch / "build")}})
+setup(
+    cmdclass=commands,
+    distclass=BinaryDistribution,
+    options={
+        "egg_info": {"egg_base": str(_scratch)},
+        "build": {"build_base": str(_scratch / "build")},
+    },
+)

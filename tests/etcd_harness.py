@@ -101,8 +101,16 @@ class EtcdCluster:
     picked, and picked again if a member fails to bind.
     """
 
-    def __init__(self, members=1, etcd=None, host=HOST, client_ports=None, peer_ports=None,
-                 start_timeout=30.0, log_level="error"):
+    def __init__(
+        self,
+        members=1,
+        etcd=None,
+        host=HOST,
+        client_ports=None,
+        peer_ports=None,
+        start_timeout=30.0,
+        log_level="error",
+    ):
         if members < 1:
             raise ValueError("members must be at least 1")
         for ports in (client_ports, peer_ports):
@@ -194,13 +202,20 @@ class EtcdCluster:
     def get_prefix(self, prefix, endpoint=None):
         """[(key, value)] for every key under prefix, as str (UTF-8, undecodable bytes escaped)."""
         reply = self._gateway(
-            "/v3/kv/range", {"key": _b64(prefix), "range_end": _b64(_prefix_end(prefix))}, endpoint)
-        decode = lambda text: base64.b64decode(text or "").decode("utf-8", "backslashreplace")
+            "/v3/kv/range", {"key": _b64(prefix), "range_end": _b64(_prefix_end(prefix))}, endpoint
+        )
+
+        def decode(text):
+            return base64.b64decode(text or "").decode("utf-8", "backslashreplace")
+
         return [(decode(kv.get("key")), decode(kv.get("value"))) for kv in reply.get("kvs", [])]
 
     def delete_prefix(self, prefix, endpoint=None):
-        self._gateway("/v3/kv/deleterange",
-                      {"key": _b64(prefix), "range_end": _b64(_prefix_end(prefix))}, endpoint)
+        self._gateway(
+            "/v3/kv/deleterange",
+            {"key": _b64(prefix), "range_end": _b64(_prefix_end(prefix))},
+            endpoint,
+        )
 
     def healthy(self, endpoint):
         try:
@@ -230,7 +245,8 @@ class EtcdCluster:
     def _spawn(self, attempt):
         names = [f"m{i}" for i in range(self.members)]
         initial_cluster = ",".join(
-            f"{name}=http://{self.host}:{port}" for name, port in zip(names, self.peer_ports))
+            f"{name}=http://{self.host}:{port}" for name, port in zip(names, self.peer_ports)
+        )
         token = f"harness-{os.getpid()}-{attempt}-{time.monotonic_ns()}"
         # etcd reads ETCD_* variables as flags; the ones meant for the command must not reach it.
         env = {k: v for k, v in os.environ.items() if not k.startswith("ETCD")}
@@ -241,24 +257,43 @@ class EtcdCluster:
             peer_url = f"http://{self.host}:{self.peer_ports[i]}"
             args = [
                 self.etcd,
-                "--name", name,
-                "--data-dir", member_dir,
-                "--listen-client-urls", client_url,
-                "--advertise-client-urls", client_url,
-                "--listen-peer-urls", peer_url,
-                "--initial-advertise-peer-urls", peer_url,
-                "--initial-cluster", initial_cluster,
-                "--initial-cluster-state", "new",
-                "--initial-cluster-token", token,
-                "--logger", "zap",
-                "--log-level", self.log_level,
-                "--log-outputs", "stderr",
+                "--name",
+                name,
+                "--data-dir",
+                member_dir,
+                "--listen-client-urls",
+                client_url,
+                "--advertise-client-urls",
+                client_url,
+                "--listen-peer-urls",
+                peer_url,
+                "--initial-advertise-peer-urls",
+                peer_url,
+                "--initial-cluster",
+                initial_cluster,
+                "--initial-cluster-state",
+                "new",
+                "--initial-cluster-token",
+                token,
+                "--logger",
+                "zap",
+                "--log-level",
+                self.log_level,
+                "--log-outputs",
+                "stderr",
             ]
             log = open(log_path, "wb")
             self._logs.append(log)
-            self._procs.append(subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                preexec_fn=_exit_with_parent))
+            self._procs.append(
+                subprocess.Popen(
+                    args,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    preexec_fn=_exit_with_parent,
+                )
+            )
 
     def _wait_ready(self):
         """None when every member is healthy, else a description of what went wrong."""
@@ -267,14 +302,18 @@ class EtcdCluster:
         while pending:
             endpoint, proc, log = pending[0]
             if proc.poll() is not None:
-                return (f"etcd member for {endpoint} exited with code {proc.returncode}:\n"
-                        + self._log_tail(log.name))
+                return (
+                    f"etcd member for {endpoint} exited with code {proc.returncode}:\n"
+                    + self._log_tail(log.name)
+                )
             if self.healthy(endpoint):
                 pending.pop(0)
                 continue
             if time.monotonic() >= deadline:
-                return (f"etcd at {endpoint} not healthy after {self.start_timeout:.0f} s:\n"
-                        + self._log_tail(log.name))
+                return (
+                    f"etcd at {endpoint} not healthy after {self.start_timeout:.0f} s:\n"
+                    + self._log_tail(log.name)
+                )
             time.sleep(0.05)
         return None
 
@@ -301,13 +340,18 @@ class EtcdCluster:
 def gateway_request(endpoint, path, body, timeout=5.0):
     """POSTs body as JSON to etcd's gRPC gateway and returns the decoded reply."""
     request = urllib.request.Request(
-        endpoint + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json"})
+        endpoint + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:
             return json.loads(reply.read().decode() or "{}")
     except urllib.error.HTTPError as err:
-        raise EtcdError(f"{path} on {endpoint}: HTTP {err.code} {err.read().decode(errors='replace')}")
+        raise EtcdError(
+            f"{path} on {endpoint}: HTTP {err.code} {err.read().decode(errors='replace')}"
+        ) from err
     except OSError as err:
         raise EtcdError(f"{path} on {endpoint}: {err}") from err
 
@@ -320,14 +364,19 @@ def _run(args):
     if command and command[0] == "--":
         command = command[1:]
     if not command:
-        print("etcd_harness.py run: no command given (usage: run [--members N] -- cmd args...)",
-              file=sys.stderr)
+        print(
+            "etcd_harness.py run: no command given (usage: run [--members N] -- cmd args...)",
+            file=sys.stderr,
+        )
         return 2
 
-    cluster = EtcdCluster(members=args.members, etcd=args.etcd,
-                          client_ports=[args.client_port] if args.client_port else None,
-                          peer_ports=[args.peer_port] if args.peer_port else None,
-                          start_timeout=args.start_timeout)
+    cluster = EtcdCluster(
+        members=args.members,
+        etcd=args.etcd,
+        client_ports=[args.client_port] if args.client_port else None,
+        peer_ports=[args.peer_port] if args.peer_port else None,
+        start_timeout=args.start_timeout,
+    )
     child = None
 
     def forward(signum, _frame):
@@ -346,8 +395,11 @@ def _run(args):
             return 1
         env = dict(os.environ, ETCD_ENDPOINTS=cluster.endpoints_string)
         if not args.quiet:
-            print(f"etcd_harness.py: etcd ({args.members} member(s)) at "
-                  f"{cluster.endpoints_string}", file=sys.stderr, flush=True)
+            print(
+                f"etcd_harness.py: etcd ({args.members} member(s)) at {cluster.endpoints_string}",
+                file=sys.stderr,
+                flush=True,
+            )
         try:
             child = subprocess.Popen(command, env=env)
         except OSError as err:
@@ -393,13 +445,27 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="run a command against a throwaway etcd")
     run.add_argument("--members", type=int, default=1, help="cluster size (default 1)")
-    run.add_argument("--etcd", default=None, help=f"etcd binary (default $ETCD_BIN or {DEFAULT_ETCD})")
-    run.add_argument("--client-port", type=int, default=0,
-                     help="fixed client port (single member only; default: a free port)")
-    run.add_argument("--peer-port", type=int, default=0,
-                     help="fixed peer port (single member only; default: a free port)")
-    run.add_argument("--start-timeout", type=float, default=30.0,
-                     help="seconds to wait for etcd to become healthy (default 30)")
+    run.add_argument(
+        "--etcd", default=None, help=f"etcd binary (default $ETCD_BIN or {DEFAULT_ETCD})"
+    )
+    run.add_argument(
+        "--client-port",
+        type=int,
+        default=0,
+        help="fixed client port (single member only; default: a free port)",
+    )
+    run.add_argument(
+        "--peer-port",
+        type=int,
+        default=0,
+        help="fixed peer port (single member only; default: a free port)",
+    )
+    run.add_argument(
+        "--start-timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for etcd to become healthy (default 30)",
+    )
     run.add_argument("--quiet", action="store_true", help="do not print the endpoints")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- command args...")
     sub.add_parser("check-endpoints", help="check the cluster named by ETCD_ENDPOINTS")

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make ninja-build pkg-config protobuf-compiler libprotobuf-dev dpkg-dev binutils
-  etcd-server etcd-client libgtest-dev
+  etcd-server etcd-client libgtest-dev clang-format
   python3 python3-pytest python3-venv iproute2 util-linux openssl
   libcpprest-dev  # only for the test that installs cpprestsdk and this library side by side
 )
@@ -67,3 +67,12 @@ if [[ -z $version ]] || [[ $(printf '%s\n%s\n' "$min_rust" "${version%%-*}" | so
   exit 1
 fi
 log "cargo: $cargo (rustc $version)"
+# The style checks (tests/lint.sh) need rustfmt and clippy; rustup installs them when they are absent.
+for component in rustfmt clippy; do
+  if ! "$(dirname "$cargo")/rustup" component list --installed 2>/dev/null | grep -q "^$component"; then
+    if command -v rustup >/dev/null 2>&1 || [[ -x $(dirname "$cargo")/rustup ]]; then
+      log "installing the Rust component $component"
+      "$(dirname "$cargo")/rustup" component add "$component" || log "could not add $component"
+    fi
+  fi
+done

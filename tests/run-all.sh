@@ -48,6 +48,8 @@ step install-deps bash tests/install-deps.sh || summary
 # cargo builds once: 'cargo test' uses the CMake build's cargo target directory and profile
 # (release, --locked), so the CMake build below reuses the Rust core it compiled.
 export CARGO_TARGET_DIR=$build_dir/cargo-target
+# Style first (rustfmt, clippy, clang-format, ruff): about a minute, and it fails fast.
+step lint bash tests/lint.sh "$build_dir"
 step cargo-test cargo test --release --locked
 # The fault suite (three-member cluster, kills and freezes, Go linearizability checker): ~2 min.
 step fault-suite bash tests/fault/run.sh

@@ -31,15 +31,28 @@ COMMITS = "etcd_disk_backend_commit_duration_seconds_count"
 
 # (measurement, value) rows of the table, in order.
 ROWS = [
-    ("mem_1client", "threads"), ("mem_1client", "rss_kb"),
-    ("mem_100watch", "threads"), ("mem_100watch", "rss_kb"),
-    ("mem_100keepalive", "threads"), ("mem_100keepalive", "rss_kb"),
-    ("seq_put", "p50_us"), ("seq_put", "p99_us"), ("seq_put", "ops_s"),
-    ("seq_put", "cpu_us_op"), ("seq_put", "vcsw_op"),
-    ("seq_get", "p50_us"), ("seq_get", "p99_us"), ("seq_get", "ops_s"),
-    ("seq_get", "cpu_us_op"), ("seq_get", "vcsw_op"),
-    ("seq_get_serial", "p50_us"), ("seq_get_serial", "p99_us"), ("seq_get_serial", "ops_s"),
-    ("async_put", "total_ms"), ("async_put", "ops_s"), ("async_put", "cpu_us_op"),
+    ("mem_1client", "threads"),
+    ("mem_1client", "rss_kb"),
+    ("mem_100watch", "threads"),
+    ("mem_100watch", "rss_kb"),
+    ("mem_100keepalive", "threads"),
+    ("mem_100keepalive", "rss_kb"),
+    ("seq_put", "p50_us"),
+    ("seq_put", "p99_us"),
+    ("seq_put", "ops_s"),
+    ("seq_put", "cpu_us_op"),
+    ("seq_put", "vcsw_op"),
+    ("seq_get", "p50_us"),
+    ("seq_get", "p99_us"),
+    ("seq_get", "ops_s"),
+    ("seq_get", "cpu_us_op"),
+    ("seq_get", "vcsw_op"),
+    ("seq_get_serial", "p50_us"),
+    ("seq_get_serial", "p99_us"),
+    ("seq_get_serial", "ops_s"),
+    ("async_put", "total_ms"),
+    ("async_put", "ops_s"),
+    ("async_put", "cpu_us_op"),
     ("async_put", "failed"),
 ]
 
@@ -54,8 +67,11 @@ def wait_until(predicate, timeout, interval=0.02):
 
 
 def gateway(endpoint, path, body):
-    req = urllib.request.Request(endpoint + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        endpoint + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=5) as reply:
         return json.loads(reply.read().decode() or "{}")
 
@@ -140,8 +156,12 @@ def main(argv):
             if os.environ.get("BENCH_NO_SETTLE") != "1":
                 settle(endpoint)
             print(f"# round {r + 1}: {name} ({path})", flush=True)
-            proc = subprocess.run([path, endpoint], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, timeout=900)
+            proc = subprocess.run(
+                [path, endpoint],
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
             sys.stdout.write(proc.stdout)
             if proc.returncode != 0:
                 failed = True
@@ -154,13 +174,16 @@ def main(argv):
     if len(langs) == 2:
         header.append(f"{langs[1]}/{langs[0]}")
     rows = []
-    extra = sorted(k for k in results if k not in ROWS and k[1] != "n" and k[0] in
-                   {name for name, _ in ROWS})
+    extra = sorted(
+        k for k in results if k not in ROWS and k[1] != "n" and k[0] in {name for name, _ in ROWS}
+    )
     for key in ROWS + extra:
         if key not in results:
             continue
-        medians = [statistics.median(results[key][l]) if l in results[key] else None
-                   for l in langs]
+        medians = [
+            statistics.median(results[key][lang]) if lang in results[key] else None
+            for lang in langs
+        ]
         row = [key[0], key[1]] + [fmt(m) for m in medians]
         if len(langs) == 2:
             a, b = medians
@@ -168,8 +191,10 @@ def main(argv):
         rows.append(row)
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     print()
-    print(f"median of {rounds} round(s); lower is better except ops_s "
-          "(cpu_us_op, vcsw_op: client CPU time and voluntary context switches per operation)")
+    print(
+        f"median of {rounds} round(s); lower is better except ops_s "
+        "(cpu_us_op, vcsw_op: client CPU time and voluntary context switches per operation)"
+    )
     for row in [header] + rows:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
     return 1 if failed else 0

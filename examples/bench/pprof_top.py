@@ -39,14 +39,14 @@ def fields(buf):
         if wtype == 0:
             val, pos = varint(buf, pos)
         elif wtype == 1:
-            val, pos = buf[pos:pos + 8], pos + 8
+            val, pos = buf[pos : pos + 8], pos + 8
         elif wtype == 2:
             n, pos = varint(buf, pos)
-            val, pos = buf[pos:pos + n], pos + n
+            val, pos = buf[pos : pos + n], pos + n
         elif wtype == 5:
-            val, pos = buf[pos:pos + 4], pos + 4
+            val, pos = buf[pos : pos + 4], pos + 4
         else:
-            raise ValueError("unsupported wire type %d" % wtype)
+            raise ValueError(f"unsupported wire type {wtype}")
         yield num, wtype, val
 
 
@@ -70,7 +70,7 @@ def main():
 
     strings, samples, locations, functions, sample_types = [], [], {}, {}, []
     duration_ns = 0
-    for num, wtype, val in fields(data):
+    for num, _wtype, val in fields(data):
         if num == 1:
             vt = dict((n, v) for n, _, v in fields(val))
             sample_types.append(vt)
@@ -84,7 +84,7 @@ def main():
             samples.append((locs, vals))
         elif num == 4:
             loc_id, func_ids = 0, []
-            for n, w, v in fields(val):
+            for n, _w, v in fields(val):
                 if n == 1:
                     loc_id = v
                 elif n == 4:
@@ -124,11 +124,11 @@ def main():
             cum[f] += v
 
     secs = duration_ns / 1e9 if duration_ns else 0
-    print("total CPU %.2f s over %.1f s of wall time" % (total / 1e9, secs))
+    print(f"total CPU {total / 1e9:.2f} s over {secs:.1f} s of wall time")
     for title, table in (("flat", flat), ("cumulative", cum)):
-        print("-- top %d %s" % (top_n, title))
+        print(f"-- top {top_n} {title}")
         for f, v in sorted(table.items(), key=lambda kv: -kv[1])[:top_n]:
-            print("%7.1f%%  %8.3f s  %s" % (100.0 * v / total, v / 1e9, f))
+            print(f"{100.0 * v / total:7.1f}%  {v / 1e9:8.3f} s  {f}")
 
 
 if __name__ == "__main__":

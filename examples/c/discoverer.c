@@ -13,13 +13,12 @@
  * Build: cc discoverer.c $(pkg-config --cflags --libs etcd-cpp-rs) -o discoverer
  */
 #define _POSIX_C_SOURCE 200809L
+#include <etcd/etcd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <etcd/etcd.h>
 
 static const char prefix[] = "/service/";
 
@@ -126,8 +125,8 @@ int main(int argc, char *argv[]) {
 
   /* The index is the store revision the listing was read at. */
   from = etcd_response_index(listing) + 1;
-  if (etcd_watcher_new(client, prefix, strlen(prefix), true, from, on_change, &p, NULL,
-                       &watcher) != ETCD_STATUS_OK) {
+  if (etcd_watcher_new(client, prefix, strlen(prefix), true, from, on_change, &p, NULL, &watcher) !=
+      ETCD_STATUS_OK) {
     fprintf(stderr, "discoverer: cannot watch %s\n", prefix);
     goto cleanup;
   }

@@ -14,14 +14,13 @@
  * Build: cc registrar.c $(pkg-config --cflags --libs etcd-cpp-rs) -o registrar
  */
 #define _POSIX_C_SOURCE 200809L
+#include <etcd/etcd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <etcd/etcd.h>
 
 #define MAX_SERVICES 64
 
@@ -56,8 +55,8 @@ int main(int argc, char *argv[]) {
   int i;
 
   for (i = 1; i < argc; i++) {
-    int has_value = !strcmp(argv[i], "--endpoints") || !strcmp(argv[i], "--ttl") ||
-                    !strcmp(argv[i], "--for");
+    int has_value =
+        !strcmp(argv[i], "--endpoints") || !strcmp(argv[i], "--ttl") || !strcmp(argv[i], "--for");
     if (has_value && i + 1 < argc) {
       const char *option = argv[i++];
       if (!strcmp(option, "--endpoints")) {

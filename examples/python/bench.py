@@ -27,8 +27,11 @@ def report(name: str, samples_ns: List[int], elapsed_s: float) -> None:
     def percentile(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] / 1000.0
 
-    print(f"python {name} p50_us={percentile(0.50):.0f} p99_us={percentile(0.99):.0f} "
-          f"ops_s={len(ordered) / elapsed_s:.0f}", flush=True)
+    print(
+        f"python {name} p50_us={percentile(0.50):.0f} p99_us={percentile(0.99):.0f} "
+        f"ops_s={len(ordered) / elapsed_s:.0f}",
+        flush=True,
+    )
 
 
 def timed(count: int, op: Callable[[int], None]) -> Tuple[List[int], float]:
@@ -44,12 +47,13 @@ def timed(count: int, op: Callable[[int], None]) -> Tuple[List[int], float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Python client latency benchmark.")
-    parser.add_argument("--endpoints",
-                        default=os.environ.get("ETCD_ENDPOINTS", "http://127.0.0.1:2379"))
-    parser.add_argument("--count", type=int, default=2000,
-                        help="puts and gets (default 2000)")
-    parser.add_argument("--watch-count", type=int, default=500,
-                        help="watch round trips (default 500)")
+    parser.add_argument(
+        "--endpoints", default=os.environ.get("ETCD_ENDPOINTS", "http://127.0.0.1:2379")
+    )
+    parser.add_argument("--count", type=int, default=2000, help="puts and gets (default 2000)")
+    parser.add_argument(
+        "--watch-count", type=int, default=500, help="watch round trips (default 500)"
+    )
     args = parser.parse_args()
     if args.count <= 0 or args.watch_count <= 0:
         parser.error("counts must be positive")
@@ -60,8 +64,10 @@ def main() -> int:
     value = b"x" * 64
     warm = client.put(keys[0], value)
     if not warm.is_ok:
-        print(f"bench: etcd not usable: {warm.error_message} (error {warm.error_code})",
-              file=sys.stderr)
+        print(
+            f"bench: etcd not usable: {warm.error_message} (error {warm.error_code})",
+            file=sys.stderr,
+        )
         return 1
 
     def put(i: int) -> None:
@@ -76,7 +82,7 @@ def main() -> int:
     report("seq_get", *timed(args.count, get))
 
     # Watch round trip: put, then wait for the callback (on a library thread) to see it.
-    seen: "queue.SimpleQueue[int]" = queue.SimpleQueue()
+    seen: queue.SimpleQueue[int] = queue.SimpleQueue()
     watch_key = f"{prefix}watched"
 
     def on_event(response: etcd_cpp_rs.Response) -> None:
@@ -85,6 +91,7 @@ def main() -> int:
 
     start_revision = client.head().index + 1
     with client.watch(watch_key, on_event, from_revision=start_revision):
+
         def round_trip(i: int) -> None:
             client.put(watch_key, str(i))
             seen.get(timeout=10)

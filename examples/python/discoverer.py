@@ -32,16 +32,20 @@ def describe(event: etcd_cpp_rs.Event) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Lists and watches the services under /service/.")
-    parser.add_argument("--endpoints",
-                        default=os.environ.get("ETCD_ENDPOINTS", "http://127.0.0.1:2379"))
+    parser.add_argument(
+        "--endpoints", default=os.environ.get("ETCD_ENDPOINTS", "http://127.0.0.1:2379")
+    )
     parser.add_argument("--events", type=int, default=-1)
     args = parser.parse_args()
 
     client = etcd_cpp_rs.Client(args.endpoints)
     listing = client.ls(PREFIX)
     if not listing.is_ok:
-        print(f"discoverer: cannot list {PREFIX}: {listing.error_message} "
-              f"(error {listing.error_code})", file=sys.stderr)
+        print(
+            f"discoverer: cannot list {PREFIX}: {listing.error_message} "
+            f"(error {listing.error_code})",
+            file=sys.stderr,
+        )
         return 1
     print(f"services under {PREFIX}: {len(listing.keys)}")
     for value in listing.values:

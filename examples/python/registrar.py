@@ -23,8 +23,9 @@ import etcd_cpp_rs
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Registers services under a kept-alive lease.")
-    parser.add_argument("--endpoints",
-                        default=os.environ.get("ETCD_ENDPOINTS", "http://127.0.0.1:2379"))
+    parser.add_argument(
+        "--endpoints", default=os.environ.get("ETCD_ENDPOINTS", "http://127.0.0.1:2379")
+    )
     parser.add_argument("--ttl", type=int, default=3)
     parser.add_argument("--for", dest="run_for", type=float, default=None)
     parser.add_argument("services", nargs="+", metavar="NAME=HOST:PORT")
@@ -42,8 +43,10 @@ def main() -> int:
     client = etcd_cpp_rs.Client(args.endpoints)
     grant = client.leasegrant(args.ttl)
     if not grant.is_ok:
-        print(f"registrar: cannot grant a lease: {grant.error_message} (error {grant.error_code})",
-              file=sys.stderr)
+        print(
+            f"registrar: cannot grant a lease: {grant.error_message} (error {grant.error_code})",
+            file=sys.stderr,
+        )
         return 1
     lease = grant.value.lease
 

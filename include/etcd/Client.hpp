@@ -130,8 +130,7 @@ class Client {
   pplx::task<Response> put(std::string const& key, std::string const& value);
 
   /// Creates or replaces a key attached to a lease, see `SyncClient::put`.
-  pplx::task<Response> put(std::string const& key, std::string const& value,
-                           const int64_t leaseId);
+  pplx::task<Response> put(std::string const& key, std::string const& value, const int64_t leaseId);
 
   /// Replaces an existing key, see `SyncClient::modify`.
   pplx::task<Response> modify(std::string const& key, std::string const& value,
@@ -176,12 +175,11 @@ class Client {
   pplx::task<Response> ls(std::string const& key, std::string const& range_end);
 
   /// Lists at most `limit` keys in [key, range_end), see `SyncClient::ls`.
-  pplx::task<Response> ls(std::string const& key, std::string const& range_end,
-                          size_t const limit);
+  pplx::task<Response> ls(std::string const& key, std::string const& range_end, size_t const limit);
 
   /// Lists at most `limit` keys in [key, range_end) at a revision, see `SyncClient::ls`.
-  pplx::task<Response> ls(std::string const& key, std::string const& range_end,
-                          size_t const limit, int64_t revision);
+  pplx::task<Response> ls(std::string const& key, std::string const& range_end, size_t const limit,
+                          int64_t revision);
 
   /// Like `ls(key)`, but values are left empty.
   pplx::task<Response> keys(std::string const& key);
@@ -255,8 +253,7 @@ class Client {
   pplx::task<Response> lock_with_lease(std::string const& key, int64_t lease_id);
 
   /// Takes a lock with the caller's lease; with `sync`, on the calling thread.
-  pplx::task<Response> lock_with_lease(std::string const& key, int64_t lease_id,
-                                       const bool sync);
+  pplx::task<Response> lock_with_lease(std::string const& key, int64_t lease_id, const bool sync);
 
   /// Releases a lock (`lock_key()` of the lock response), see `SyncClient::unlock`.
   pplx::task<Response> unlock(std::string const& lock_key);
@@ -269,9 +266,8 @@ class Client {
                                 std::string const& value);
 
   /// Announces a new value as leader, see `SyncClient::proclaim`.
-  pplx::task<Response> proclaim(std::string const& name, int64_t lease_id,
-                                std::string const& key, int64_t revision,
-                                std::string const& value);
+  pplx::task<Response> proclaim(std::string const& name, int64_t lease_id, std::string const& key,
+                                int64_t revision, std::string const& value);
 
   /// The current leader's announcement, see `SyncClient::leader`.
   pplx::task<Response> leader(std::string const& name);

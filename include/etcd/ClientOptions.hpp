@@ -90,8 +90,7 @@ struct ClientOptions {
 
   /// Turns TLS on with the given files (any may be empty) and target name override.
   ClientOptions& with_tls(std::string const& ca_file, std::string const& cert_file = "",
-                          std::string const& key_file = "",
-                          std::string const& target_name = "") {
+                          std::string const& key_file = "", std::string const& target_name = "") {
     tls = true;
     ca = ca_file;
     cert = cert_file;

@@ -37,9 +37,9 @@ class Client;
  *
  * A broken connection or an unavailable cluster is retried by itself. When etcd answers that the
  * lease is gone (`std::out_of_range`) or a refresh fails in a way retrying cannot fix (credentials,
- * permissions, certificates: `std::runtime_error`), the keep-alive stops; the error is kept for `Check()` and, for the constructors taking a `handler`,
- * passed once to the handler on a library thread. The handler must not destroy its own
- * `KeepAlive`.
+ * permissions, certificates: `std::runtime_error`), the keep-alive stops; the error is kept for
+ * `Check()` and, for the constructors taking a `handler`, passed once to the handler on a library
+ * thread. The handler must not destroy its own `KeepAlive`.
  *
  * The keep-alive keeps its connection alive by itself and may outlive the client it was made from.
  * The constructors taking an address open a connection of their own: plain, logging in with a
@@ -66,8 +66,8 @@ class KeepAlive {
             int64_t lease_id = 0);
 
   /// Keeps a lease alive through `client`; refresh failures are passed to `handler`.
-  KeepAlive(Client const& client, std::function<void(std::exception_ptr)> const& handler,
-            int ttl, int64_t lease_id = 0);
+  KeepAlive(Client const& client, std::function<void(std::exception_ptr)> const& handler, int ttl,
+            int64_t lease_id = 0);
 
   /// Keeps a lease alive through `client`; refresh failures are passed to `handler`.
   KeepAlive(SyncClient const& client, std::function<void(std::exception_ptr)> const& handler,
@@ -80,8 +80,8 @@ class KeepAlive {
   /// Keeps a lease alive over a new connection that logs in as `username`; refresh failures
   /// are passed to `handler`.
   KeepAlive(std::string const& address, std::string const& username, std::string const& password,
-            std::function<void(std::exception_ptr)> const& handler, int ttl,
-            int64_t lease_id = 0, int const auth_token_ttl = 300);
+            std::function<void(std::exception_ptr)> const& handler, int ttl, int64_t lease_id = 0,
+            int const auth_token_ttl = 300);
 
   /// Keeps a lease alive over a new TLS connection (PEM file paths, see `SyncClient`'s TLS
   /// constructor); refresh failures are passed to `handler`.
@@ -92,8 +92,7 @@ class KeepAlive {
   /// Keeps a lease alive over a new connection with the given settings; refresh failures are
   /// passed to `handler`.
   KeepAlive(std::string const& address, ClientOptions const& options,
-            std::function<void(std::exception_ptr)> const& handler, int ttl,
-            int64_t lease_id = 0);
+            std::function<void(std::exception_ptr)> const& handler, int ttl, int64_t lease_id = 0);
 
   KeepAlive(KeepAlive const&) = delete;
   KeepAlive(KeepAlive&&) = delete;

@@ -92,15 +92,13 @@ class SyncClient {
    * @param auth_token_ttl etcd's `--auth-token-ttl` in seconds; the token is renewed before
    *                       it runs out (and whenever etcd refuses it).
    */
-  SyncClient(std::string const& etcd_url, std::string const& username,
-             std::string const& password, int const auth_token_ttl = 300,
-             std::string const& load_balancer = "round_robin");
+  SyncClient(std::string const& etcd_url, std::string const& username, std::string const& password,
+             int const auth_token_ttl = 300, std::string const& load_balancer = "round_robin");
 
   /// Like the user/password constructor, with further settings from `options` (its user,
   /// password and auth_token_ttl are replaced by the arguments).
-  SyncClient(std::string const& etcd_url, std::string const& username,
-             std::string const& password, int const auth_token_ttl,
-             ClientOptions const& options);
+  SyncClient(std::string const& etcd_url, std::string const& username, std::string const& password,
+             int const auth_token_ttl, ClientOptions const& options);
 
   /**
    * Creates a client that connects with TLS. The files are read when the client is created; a
@@ -185,8 +183,8 @@ class SyncClient {
   Response modify(std::string const& key, std::string const& value, const int64_t leaseId = 0);
 
   /// Replaces a key if its current value is `old_value`; code 101 otherwise.
-  Response modify_if(std::string const& key, std::string const& value,
-                     std::string const& old_value, const int64_t leaseId = 0);
+  Response modify_if(std::string const& key, std::string const& value, std::string const& old_value,
+                     const int64_t leaseId = 0);
 
   /// Replaces a key if its modification revision is `old_index`; code 101 otherwise.
   Response modify_if(std::string const& key, std::string const& value, int64_t old_index,

@@ -54,12 +54,12 @@ class SyncClient;
 class Watcher {
  public:
   /// Watches `key` (or its prefix) through `client`.
-  Watcher(Client const& client, std::string const& key,
-          std::function<void(Response)> callback, bool recursive = false);
+  Watcher(Client const& client, std::string const& key, std::function<void(Response)> callback,
+          bool recursive = false);
 
   /// Watches `key` (or its prefix) through `client`.
-  Watcher(SyncClient const& client, std::string const& key,
-          std::function<void(Response)> callback, bool recursive = false);
+  Watcher(SyncClient const& client, std::string const& key, std::function<void(Response)> callback,
+          bool recursive = false);
 
   /// Watches [key, range_end) through `client`.
   Watcher(Client const& client, std::string const& key, std::string const& range_end,
@@ -103,8 +103,8 @@ class Watcher {
 
   /// Watches `key` (or its prefix) over a new connection that logs in as `username`.
   Watcher(std::string const& address, std::string const& username, std::string const& password,
-          std::string const& key, std::function<void(Response)> callback,
-          bool recursive = false, int const auth_token_ttl = 300);
+          std::string const& key, std::function<void(Response)> callback, bool recursive = false,
+          int const auth_token_ttl = 300);
 
   /// Watches [key, range_end) over a new connection that logs in as `username`.
   Watcher(std::string const& address, std::string const& username, std::string const& password,
@@ -135,14 +135,12 @@ class Watcher {
           std::string const& target_name_override = "");
 
   /// Watches `key` (or its prefix) through `client`; `wait_callback` runs when the watch ends.
-  Watcher(Client const& client, std::string const& key,
-          std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
-          bool recursive = false);
+  Watcher(Client const& client, std::string const& key, std::function<void(Response)> callback,
+          std::function<void(bool)> wait_callback, bool recursive = false);
 
   /// Watches `key` (or its prefix) through `client`; `wait_callback` runs when the watch ends.
-  Watcher(SyncClient const& client, std::string const& key,
-          std::function<void(Response)> callback, std::function<void(bool)> wait_callback,
-          bool recursive = false);
+  Watcher(SyncClient const& client, std::string const& key, std::function<void(Response)> callback,
+          std::function<void(bool)> wait_callback, bool recursive = false);
 
   /// Watches [key, range_end) through `client`; `wait_callback` runs when the watch ends.
   Watcher(Client const& client, std::string const& key, std::string const& range_end,
@@ -237,8 +235,7 @@ class Watcher {
   /// Watches [key, range_end) from `fromIndex` (0: from now) over a new connection with the
   /// given settings.
   Watcher(std::string const& address, ClientOptions const& options, std::string const& key,
-          std::string const& range_end, int64_t fromIndex,
-          std::function<void(Response)> callback,
+          std::string const& range_end, int64_t fromIndex, std::function<void(Response)> callback,
           std::function<void(bool)> wait_callback = nullptr);
 
   Watcher(Watcher const&) = delete;

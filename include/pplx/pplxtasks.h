@@ -48,26 +48,26 @@ enum task_status { not_complete, completed, canceled };
 
 /// \brief Thrown by `task::get()` when the task was canceled.
 class task_canceled : public std::exception {
-public:
+ public:
   task_canceled() : message_("pplx::task_canceled") {}
   /// \brief Creates the exception with a custom message.
   explicit task_canceled(const char* message) : message_(message) {}
   const char* what() const noexcept override { return message_.c_str(); }
 
-private:
+ private:
   std::string message_;
 };
 
 /// \brief Thrown when an operation is used on a task in a state that does not allow it (for example
 /// `get()` on a default-constructed task).
 class invalid_operation : public std::exception {
-public:
+ public:
   invalid_operation() : message_("pplx::invalid_operation") {}
   /// \brief Creates the exception with a custom message.
   explicit invalid_operation(const char* message) : message_(message) {}
   const char* what() const noexcept override { return message_.c_str(); }
 
-private:
+ private:
   std::string message_;
 };
 
@@ -90,7 +90,7 @@ namespace details {
 
 /// \brief The default scheduler: one detached thread per piece of work.
 class thread_scheduler : public scheduler_interface {
-public:
+ public:
   void schedule(TaskProc_t proc, void* param) override { std::thread(proc, param).detach(); }
 };
 
@@ -135,7 +135,7 @@ namespace details {
 /// \brief Type-independent part of a task's shared state: completion flag, stored exception and
 /// the callbacks to run once the state completes.
 class state_base : public std::enable_shared_from_this<state_base> {
-public:
+ public:
   /// \brief Called once with the completed state (passed in so that it need not be captured).
   typedef std::function<void(const std::shared_ptr<state_base>&)> callback;
 
@@ -187,7 +187,7 @@ public:
   /// \brief Whether the stored exception is a `task_canceled`.
   bool was_canceled = false;
 
-protected:
+ protected:
   /// \brief Stores the outcome with `store` unless already complete, then wakes waiters and runs
   /// the callbacks outside the lock. Returns false if the state was already complete.
   template <class Store>
@@ -208,7 +208,7 @@ protected:
     return true;
   }
 
-private:
+ private:
   std::mutex mutex_;
   std::condition_variable cv_;
   bool done_ = false;
@@ -218,7 +218,7 @@ private:
 /// \brief Shared state of a `task<T>`.
 template <class T>
 class state : public state_base {
-public:
+ public:
   /// \brief Completes the state with a value. Returns false if it was already complete.
   bool set_value(T v) {
     std::unique_ptr<T> p(new T(std::move(v)));
@@ -235,7 +235,7 @@ public:
 /// \brief Shared state of a `task<void>`.
 template <>
 class state<void> : public state_base {
-public:
+ public:
   bool set_value() {
     return complete([] {});
   }
@@ -383,7 +383,7 @@ struct then_traits<T, F, false> {
 /// \brief Common part of `task<T>` and `task<void>`.
 template <class T>
 class task_base {
-public:
+ public:
   /// \brief Value type of the task.
   typedef T result_type;
 
@@ -429,12 +429,12 @@ public:
   /// \brief True if the handles refer to different tasks.
   bool operator!=(const task<T>& other) const { return !(*this == other); }
 
-protected:
+ protected:
   task_base() {}
   friend struct access;
   std::shared_ptr<state<T> > state_;
 
-private:
+ private:
   const task<T>& self() const { return static_cast<const task<T>&>(*this); }
 };
 
@@ -444,7 +444,7 @@ private:
 /// Copies share the same event.
 template <class T>
 class task_completion_event {
-public:
+ public:
   task_completion_event() : state_(std::make_shared<details::state<T> >()) {}
 
   /// \brief Completes the event with `value`. Returns false if it was already completed.
@@ -457,7 +457,7 @@ public:
     return set_exception(std::make_exception_ptr(e));
   }
 
-private:
+ private:
   friend struct details::access;
   std::shared_ptr<details::state<T> > state_;
 };
@@ -465,7 +465,7 @@ private:
 /// \brief `task_completion_event` for tasks without a value.
 template <>
 class task_completion_event<void> {
-public:
+ public:
   task_completion_event() : state_(std::make_shared<details::state<void> >()) {}
 
   /// \brief Completes the event. Returns false if it was already completed.
@@ -478,7 +478,7 @@ public:
     return set_exception(std::make_exception_ptr(e));
   }
 
-private:
+ private:
   friend struct details::access;
   std::shared_ptr<details::state<void> > state_;
 };
@@ -487,7 +487,7 @@ private:
 /// default-constructed task is empty and `get()`/`wait()`/`then()` on it throw `invalid_operation`.
 template <class T>
 class task : public details::task_base<T> {
-public:
+ public:
   /// \brief An empty task.
   task() {}
   /// \brief A task that completes when `event` is completed.
@@ -508,7 +508,7 @@ public:
 /// \brief Handle to an asynchronous operation without a value.
 template <>
 class task<void> : public details::task_base<void> {
-public:
+ public:
   /// \brief An empty task.
   task() {}
   /// \brief A task that completes when `event` is set.

@@ -12,8 +12,19 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_int32, c_int64, c_size_t,
-                    c_uint32, c_uint64, c_void_p)
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_bool,
+    c_char_p,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
 from pathlib import Path
 from typing import List
 
@@ -140,18 +151,20 @@ _SIGNATURES = {
     "etcd_event_prev_kv": (Handle, [Handle]),
     "etcd_watcher_new": (
         c_uint32,
-        [Handle, *_B, c_bool, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT]),
+        [Handle, *_B, c_bool, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT],
+    ),
     "etcd_watcher_new_range": (
         c_uint32,
-        [Handle, *_B, *_B, c_int64, WATCH_CALLBACK, c_void_p,
-         FREE_CALLBACK, _OUT]),
+        [Handle, *_B, *_B, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT],
+    ),
     "etcd_watcher_start": (
         c_uint32,
-        [Handle, *_B, c_bool, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT]),
+        [Handle, *_B, c_bool, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT],
+    ),
     "etcd_watcher_start_range": (
         c_uint32,
-        [Handle, *_B, *_B, c_int64, WATCH_CALLBACK, c_void_p,
-         FREE_CALLBACK, _OUT]),
+        [Handle, *_B, *_B, c_int64, WATCH_CALLBACK, c_void_p, FREE_CALLBACK, _OUT],
+    ),
     "etcd_watcher_wait_started": (c_uint32, [Handle, c_uint32, POINTER(c_bool)]),
     "etcd_watcher_cancel": (c_uint32, [Handle]),
     "etcd_watcher_wait": (c_uint32, [Handle, POINTER(c_bool)]),
@@ -159,7 +172,8 @@ _SIGNATURES = {
     "etcd_watcher_free": (None, [Handle]),
     "etcd_keepalive_new": (
         c_uint32,
-        [Handle, c_int64, c_int64, KEEPALIVE_ERROR_CALLBACK, c_void_p, FREE_CALLBACK, _OUT]),
+        [Handle, c_int64, c_int64, KEEPALIVE_ERROR_CALLBACK, c_void_p, FREE_CALLBACK, _OUT],
+    ),
     "etcd_keepalive_lease": (c_int64, [Handle]),
     "etcd_keepalive_check": (c_uint32, [Handle]),
     "etcd_keepalive_error_message": (c_char_p, [Handle]),
@@ -170,8 +184,11 @@ _SIGNATURES = {
 
 # Every blocking client operation has a twin "<name>_start" with the same arguments, which
 # returns an etcd_call instead of waiting (its last argument is the call's output pointer).
-for _name in [n for n in _SIGNATURES if n.startswith("etcd_client_") and n not in (
-        "etcd_client_connect", "etcd_client_free")]:
+for _name in [
+    n
+    for n in _SIGNATURES
+    if n.startswith("etcd_client_") and n not in ("etcd_client_connect", "etcd_client_free")
+]:
     _SIGNATURES[_name + "_start"] = _SIGNATURES[_name]
 
 
@@ -190,7 +207,7 @@ def candidates() -> List[Path]:
     return found
 
 
-def load() -> "tuple[ctypes.CDLL, str]":
+def load() -> tuple[ctypes.CDLL, str]:
     """Loads the library and declares every function's signature; returns it and its path."""
     tried = candidates()
     for path in tried:
@@ -202,7 +219,8 @@ def load() -> "tuple[ctypes.CDLL, str]":
             "etcd_cpp_rs: the C library was not found (looked for "
             + ", ".join(str(p) for p in tried)
             + "). Install the package with 'pip install python/' from the etcd-cpp-rs sources, "
-            f"or set {LIBRARY_ENV} to the path of libetcd-cpp-rs.so.")
+            f"or set {LIBRARY_ENV} to the path of libetcd-cpp-rs.so."
+        )
     for name, (restype, argtypes) in _SIGNATURES.items():
         fn = getattr(lib, name)
         fn.restype = restype

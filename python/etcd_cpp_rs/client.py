@@ -61,8 +61,9 @@ class EtcdError(Exception):
     the failed response when there is one.
     """
 
-    def __init__(self, message: str, status: Optional[int] = None,
-                 response: Optional["Response"] = None) -> None:
+    def __init__(
+        self, message: str, status: Optional[int] = None, response: Optional[Response] = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.response = response
@@ -158,15 +159,17 @@ def _callable(value: Any, name: str) -> Any:
 def _endpoints(endpoints: Any) -> str:
     if isinstance(endpoints, str):
         items = [endpoints]
-    elif (isinstance(endpoints, collections.abc.Sequence)
-          and not isinstance(endpoints, (bytes, bytearray))):
+    elif isinstance(endpoints, collections.abc.Sequence) and not isinstance(
+        endpoints, (bytes, bytearray)
+    ):
         items = list(endpoints)
         for item in items:
             if not isinstance(item, str):
                 raise TypeError(f"each endpoint must be a str, not {type(item).__name__}")
     else:
-        raise TypeError("endpoints must be a str or a sequence of str, not "
-                        f"{type(endpoints).__name__}")
+        raise TypeError(
+            f"endpoints must be a str or a sequence of str, not {type(endpoints).__name__}"
+        )
     text = ",".join(items)
     if "\0" in text:
         raise ValueError(f"endpoints must not contain a NUL character: {text!r}")
@@ -178,7 +181,7 @@ def _endpoints(endpoints: Any) -> str:
 _WAIT_SLICE_MS = 50
 
 
-def _finish(call: c_void_p, what: str) -> "Response":
+def _finish(call: c_void_p, what: str) -> Response:
     """Waits for a started call in short slices, then converts and frees its response. An
     exception (KeyboardInterrupt) while waiting leaves the call to the caller, who frees it."""
     done = c_bool(False)
@@ -327,14 +330,19 @@ def _response(ptr: int) -> Response:
         index=lib.etcd_response_index(ptr),
         value=_value(lib.etcd_response_value(ptr)),
         prev_value=_value(lib.etcd_response_prev_value(ptr)),
-        values=[_value(lib.etcd_response_value_at(ptr, i))
-                for i in range(lib.etcd_response_value_count(ptr))],
-        events=[_event(lib.etcd_response_event_at(ptr, i))
-                for i in range(lib.etcd_response_event_count(ptr))],
+        values=[
+            _value(lib.etcd_response_value_at(ptr, i))
+            for i in range(lib.etcd_response_value_count(ptr))
+        ],
+        events=[
+            _event(lib.etcd_response_event_at(ptr, i))
+            for i in range(lib.etcd_response_event_count(ptr))
+        ],
         compact_revision=lib.etcd_response_compact_revision(ptr),
         watch_id=lib.etcd_response_watch_id(ptr),
-        leases=[lib.etcd_response_lease_at(ptr, i)
-                for i in range(lib.etcd_response_lease_count(ptr))],
+        leases=[
+            lib.etcd_response_lease_at(ptr, i) for i in range(lib.etcd_response_lease_count(ptr))
+        ],
         cluster_id=lib.etcd_response_cluster_id(ptr),
         member_id=lib.etcd_response_member_id(ptr),
         raft_term=lib.etcd_response_raft_term(ptr),
@@ -392,7 +400,7 @@ _NO_FREE = _native.FREE_CALLBACK()
 
 # Objects that own a C handle; closed at interpreter exit so that no callback runs during
 # interpreter teardown.
-_live: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_live: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @atexit.register
@@ -422,9 +430,9 @@ class Client:
     credentials and unreadable files are reported in the responses, like network errors.
 
     Operations block the calling thread, but Ctrl-C interrupts them within about 50 ms
-    (KeyboardInterrupt; the call is abandoned). Arguments are checked before anything reaches the library: TypeError for
-    a wrong type, OverflowError for an integer that does not fit (e.g. a negative lease),
-    ValueError for a NUL character in an endpoint, name or path.
+    (KeyboardInterrupt; the call is abandoned). Arguments are checked before anything reaches the
+    library: TypeError for a wrong type, OverflowError for an integer that does not fit (e.g. a
+    negative lease), ValueError for a NUL character in an endpoint, name or path.
 
     >>> client = Client("http://127.0.0.1:2379")
     >>> client.put("/greeting", "hello").is_ok
@@ -433,27 +441,44 @@ class Client:
     'hello'
     """
 
-    def __init__(self, endpoints: Union[str, Sequence[str]], *, load_balancer: str = "round_robin",
-                 timeout: Optional[float] = None, connect_timeout: Optional[float] = None,
-                 user: Optional[str] = None, password: Optional[str] = None,
-                 auth_token_ttl: int = 0, tls: bool = False, ca: Optional[str] = None,
-                 cert: Optional[str] = None, key: Optional[str] = None,
-                 target_name_override: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        endpoints: Union[str, Sequence[str]],
+        *,
+        load_balancer: str = "round_robin",
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        user: Optional[str] = None,
+        password: Optional[str] = None,
+        auth_token_ttl: int = 0,
+        tls: bool = False,
+        ca: Optional[str] = None,
+        cert: Optional[str] = None,
+        key: Optional[str] = None,
+        target_name_override: Optional[str] = None,
+    ) -> None:
         self._handle: Optional[int] = None
         endpoints = _endpoints(endpoints)
         options = _native.ClientOptions(
-            user=_text(user, "user"), password=_text(password, "password"),
+            user=_text(user, "user"),
+            password=_text(password, "password"),
             auth_token_ttl=_int(auth_token_ttl, "auth_token_ttl"),
-            use_tls=bool(tls), ca_file=_text(ca, "ca"), cert_file=_text(cert, "cert"),
+            use_tls=bool(tls),
+            ca_file=_text(ca, "ca"),
+            cert_file=_text(cert, "cert"),
             key_file=_text(key, "key"),
             target_name_override=_text(target_name_override, "target_name_override"),
             load_balancer=_text(load_balancer, "load_balancer"),
             request_timeout_ms=_milliseconds(timeout, "timeout"),
-            connect_timeout_ms=_milliseconds(connect_timeout, "connect_timeout"))
+            connect_timeout_ms=_milliseconds(connect_timeout, "connect_timeout"),
+        )
         out = c_void_p()
-        _check(lib.etcd_client_connect(endpoints.encode("utf-8", "surrogateescape"),
-                                       byref(options), byref(out)),
-               f"cannot create a client for {endpoints!r}")
+        _check(
+            lib.etcd_client_connect(
+                endpoints.encode("utf-8", "surrogateescape"), byref(options), byref(out)
+            ),
+            f"cannot create a client for {endpoints!r}",
+        )
         self._handle = out.value
         _live.add(self)
 
@@ -465,7 +490,7 @@ class Client:
         if handle:
             lib.etcd_client_free(handle)
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -522,15 +547,17 @@ class Client:
         k, v = _bytes(key, "key"), _bytes(value, "value")
         return self._call(lib.etcd_client_modify, k, len(k), v, len(v), _int(lease, "lease"))
 
-    def modify_if(self, key: BytesLike, value: BytesLike, old: Union[BytesLike, int],
-                  lease: int = 0) -> Response:
+    def modify_if(
+        self, key: BytesLike, value: BytesLike, old: Union[BytesLike, int], lease: int = 0
+    ) -> Response:
         """Compare-and-swap: updates ``key`` only if its value is ``old`` (str/bytes) or its
         modified index is ``old`` (int); otherwise error 101 with the current value."""
         k, v = _bytes(key, "key"), _bytes(value, "value")
         lease = _int(lease, "lease")
         if isinstance(old, int):
-            return self._call(lib.etcd_client_modify_if_index, k, len(k), v, len(v),
-                              _int(old, "old"), lease)
+            return self._call(
+                lib.etcd_client_modify_if_index, k, len(k), v, len(v), _int(old, "old"), lease
+            )
         o = _bytes(old, "old")
         return self._call(lib.etcd_client_modify_if_value, k, len(k), v, len(v), o, len(o), lease)
 
@@ -548,8 +575,9 @@ class Client:
         o = _bytes(old, "old")
         return self._call(lib.etcd_client_rm_if_value, k, len(k), o, len(o))
 
-    def rmdir(self, key: BytesLike, recursive: bool = False,
-              range_end: Optional[BytesLike] = None) -> Response:
+    def rmdir(
+        self, key: BytesLike, recursive: bool = False, range_end: Optional[BytesLike] = None
+    ) -> Response:
         """Deletes ``key`` alone, every key under the prefix ``key`` (``recursive``), or the keys
         in ``[key, range_end)``; ``values`` are the removed keys (none: error 100)."""
         k = _bytes(key, "key")
@@ -558,21 +586,40 @@ class Client:
             return self._call(lib.etcd_client_rmdir_range, k, len(k), e, len(e))
         return self._call(lib.etcd_client_rmdir, k, len(k), recursive)
 
-    def ls(self, key: BytesLike, range_end: Optional[BytesLike] = None, limit: int = 0,
-           revision: int = 0) -> Response:
+    def ls(
+        self,
+        key: BytesLike,
+        range_end: Optional[BytesLike] = None,
+        limit: int = 0,
+        revision: int = 0,
+    ) -> Response:
         """Lists the keys under the prefix ``key`` (or in ``[key, range_end)``) with their
         values, in key order; ``limit`` 0 means all, ``revision`` 0 the latest."""
-        return self._range(lib.etcd_client_ls, lib.etcd_client_ls_range, key, range_end, limit,
-                           revision)
+        return self._range(
+            lib.etcd_client_ls, lib.etcd_client_ls_range, key, range_end, limit, revision
+        )
 
-    def keys(self, key: BytesLike, range_end: Optional[BytesLike] = None, limit: int = 0,
-             revision: int = 0) -> Response:
+    def keys(
+        self,
+        key: BytesLike,
+        range_end: Optional[BytesLike] = None,
+        limit: int = 0,
+        revision: int = 0,
+    ) -> Response:
         """As :meth:`ls`, reading keys only (the values are empty); see ``Response.keys``."""
-        return self._range(lib.etcd_client_keys, lib.etcd_client_keys_range, key, range_end,
-                           limit, revision)
+        return self._range(
+            lib.etcd_client_keys, lib.etcd_client_keys_range, key, range_end, limit, revision
+        )
 
-    def _range(self, by_prefix: Callable[..., int], by_range: Callable[..., int], key: BytesLike,
-               range_end: Optional[BytesLike], limit: int, revision: int) -> Response:
+    def _range(
+        self,
+        by_prefix: Callable[..., int],
+        by_range: Callable[..., int],
+        key: BytesLike,
+        range_end: Optional[BytesLike],
+        limit: int,
+        revision: int,
+    ) -> Response:
         k = _bytes(key, "key")
         limit, revision = _int(limit, "limit"), _int(revision, "revision")
         if range_end is None:
@@ -598,8 +645,9 @@ class Client:
         """The ids of all leases, in ``leases``."""
         return self._call(lib.etcd_client_lease_list)
 
-    def leasekeepalive(self, ttl: int,
-                       on_error: Optional[Callable[[KeepAliveError], None]] = None) -> "KeepAlive":
+    def leasekeepalive(
+        self, ttl: int, on_error: Optional[Callable[[KeepAliveError], None]] = None
+    ) -> KeepAlive:
         """Grants a lease of ``ttl`` seconds and keeps it alive in the background until the
         returned :class:`KeepAlive` is cancelled or closed. Raises :class:`KeepAliveError`
         (saying why, with the failed ``response``) if the lease cannot be granted."""
@@ -610,19 +658,34 @@ class Client:
         # Granted here (a call Ctrl-C can interrupt), then kept alive by the library.
         granted = self.leasegrant(ttl)
         if not granted.is_ok:
-            raise KeepAliveError(f"Failed to grant the lease: error code: {granted.error_code}, "
-                                 f"message: {granted.error_message}", response=granted)
+            raise KeepAliveError(
+                f"Failed to grant the lease: error code: {granted.error_code}, "
+                f"message: {granted.error_message}",
+                response=granted,
+            )
         return KeepAlive(self, ttl, granted.value.lease, on_error=on_error)
 
     # -- watches --------------------------------------------------------------------------------
 
-    def watch(self, key: BytesLike, callback: Optional[Callable[[Response], None]] = None, *,
-              recursive: bool = False, range_end: Optional[BytesLike] = None,
-              from_revision: int = 0) -> "Watcher":
+    def watch(
+        self,
+        key: BytesLike,
+        callback: Optional[Callable[[Response], None]] = None,
+        *,
+        recursive: bool = False,
+        range_end: Optional[BytesLike] = None,
+        from_revision: int = 0,
+    ) -> Watcher:
         """Starts a :class:`Watcher` on ``key``, the prefix ``key`` (``recursive``) or the range
         ``[key, range_end)``, from ``from_revision`` (0: from now on)."""
-        return Watcher(self, key, callback, recursive=recursive, range_end=range_end,
-                       from_revision=from_revision)
+        return Watcher(
+            self,
+            key,
+            callback,
+            recursive=recursive,
+            range_end=range_end,
+            from_revision=from_revision,
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -637,7 +700,7 @@ class _WatchState:
 
     def __init__(self, callback: Optional[Callable[[Response], None]]) -> None:
         self.callback = callback
-        self.events: "Optional[queue.SimpleQueue[Any]]" = None if callback else queue.SimpleQueue()
+        self.events: Optional[queue.SimpleQueue[Any]] = None if callback else queue.SimpleQueue()
         self.ended = threading.Event()
         self.error: Optional[Response] = None
 
@@ -681,10 +744,16 @@ class Watcher:
     ``with`` block); dropping or closing it cancels the watch, as the C++ destructor does.
     """
 
-    def __init__(self, client: Client, key: BytesLike,
-                 callback: Optional[Callable[[Response], None]] = None, *,
-                 recursive: bool = False, range_end: Optional[BytesLike] = None,
-                 from_revision: int = 0) -> None:
+    def __init__(
+        self,
+        client: Client,
+        key: BytesLike,
+        callback: Optional[Callable[[Response], None]] = None,
+        *,
+        recursive: bool = False,
+        range_end: Optional[BytesLike] = None,
+        from_revision: int = 0,
+    ) -> None:
         self._handle: Optional[int] = None
         _callable(callback, "callback")
         from_revision = _int(from_revision, "from_revision")
@@ -695,13 +764,31 @@ class Watcher:
         out = c_void_p()
         try:
             if range_end is None:
-                status = lib.etcd_watcher_start(client._h(), k, len(k), recursive, from_revision,
-                                                _on_watch, token, _release, byref(out))
+                status = lib.etcd_watcher_start(
+                    client._h(),
+                    k,
+                    len(k),
+                    recursive,
+                    from_revision,
+                    _on_watch,
+                    token,
+                    _release,
+                    byref(out),
+                )
             else:
                 e = _bytes(range_end, "range_end")
-                status = lib.etcd_watcher_start_range(client._h(), k, len(k), e, len(e),
-                                                      from_revision, _on_watch, token, _release,
-                                                      byref(out))
+                status = lib.etcd_watcher_start_range(
+                    client._h(),
+                    k,
+                    len(k),
+                    e,
+                    len(e),
+                    from_revision,
+                    _on_watch,
+                    token,
+                    _release,
+                    byref(out),
+                )
             _check(status, "cannot start a watcher")
         except BaseException:
             _release(token)
@@ -713,8 +800,10 @@ class Watcher:
         started = c_bool(False)
         try:
             while not started.value:
-                _check(lib.etcd_watcher_wait_started(self._handle, _WAIT_SLICE_MS, byref(started)),
-                       "cannot start a watcher")
+                _check(
+                    lib.etcd_watcher_wait_started(self._handle, _WAIT_SLICE_MS, byref(started)),
+                    "cannot start a watcher",
+                )
         except BaseException:
             self.close()
             raise
@@ -761,8 +850,9 @@ class Watcher:
             events.put(_END)  # stays ended for later calls
             if self._state.error is not None:
                 err = self._state.error
-                raise WatchError(f"the watch ended: {err.error_message} (error {err.error_code})",
-                                 response=err)
+                raise WatchError(
+                    f"the watch ended: {err.error_message} (error {err.error_code})", response=err
+                )
             return None
         return item
 
@@ -783,7 +873,7 @@ class Watcher:
             lib.etcd_watcher_free(handle)
             self._state.end()
 
-    def __enter__(self) -> "Watcher":
+    def __enter__(self) -> Watcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -830,18 +920,31 @@ class KeepAlive:
             serve()
     """
 
-    def __init__(self, client: Client, ttl: int, lease_id: int = 0,
-                 on_error: Optional[Callable[[KeepAliveError], None]] = None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        ttl: int,
+        lease_id: int = 0,
+        on_error: Optional[Callable[[KeepAliveError], None]] = None,
+    ) -> None:
         self._handle: Optional[int] = None
         ttl, lease_id = _int(ttl, "ttl"), _int(lease_id, "lease_id")
         _callable(on_error, "on_error")
         token = _register(_KeepAliveState(on_error)) if on_error is not None else 0
         out = c_void_p()
         try:
-            _check(lib.etcd_keepalive_new(client._h(), ttl, lease_id,
-                                          _on_keepalive_error if on_error else _NO_ERROR_CALLBACK,
-                                          token, _release if on_error else _NO_FREE, byref(out)),
-                   "cannot start the keep-alive")
+            _check(
+                lib.etcd_keepalive_new(
+                    client._h(),
+                    ttl,
+                    lease_id,
+                    _on_keepalive_error if on_error else _NO_ERROR_CALLBACK,
+                    token,
+                    _release if on_error else _NO_FREE,
+                    byref(out),
+                ),
+                "cannot start the keep-alive",
+            )
         except BaseException:
             _release(token)
             raise
@@ -876,7 +979,7 @@ class KeepAlive:
         if handle:
             lib.etcd_keepalive_free(handle)
 
-    def __enter__(self) -> "KeepAlive":
+    def __enter__(self) -> KeepAlive:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -90,7 +90,20 @@ pub unsafe extern "C" fn etcd_watcher_new(
     watcher_out: *mut *mut etcd_watcher,
 ) -> etcd_status {
     // SAFETY: the arguments as the caller passed them; checked there.
-    unsafe { watcher_key(true, client, key, key_len, recursive, from_revision, callback, userdata, free_userdata, watcher_out) }
+    unsafe {
+        watcher_key(
+            true,
+            client,
+            key,
+            key_len,
+            recursive,
+            from_revision,
+            callback,
+            userdata,
+            free_userdata,
+            watcher_out,
+        )
+    }
 }
 
 /// As `etcd_watcher_new`, but returns at once, before etcd has confirmed the watch; then
@@ -109,7 +122,20 @@ pub unsafe extern "C" fn etcd_watcher_start(
     watcher_out: *mut *mut etcd_watcher,
 ) -> etcd_status {
     // SAFETY: the arguments as the caller passed them; checked there.
-    unsafe { watcher_key(false, client, key, key_len, recursive, from_revision, callback, userdata, free_userdata, watcher_out) }
+    unsafe {
+        watcher_key(
+            false,
+            client,
+            key,
+            key_len,
+            recursive,
+            from_revision,
+            callback,
+            userdata,
+            free_userdata,
+            watcher_out,
+        )
+    }
 }
 
 /// As `etcd_watcher_new`, for the keys in `[key, range_end)` (`etcd::Watcher(client, key,
@@ -128,7 +154,21 @@ pub unsafe extern "C" fn etcd_watcher_new_range(
     watcher_out: *mut *mut etcd_watcher,
 ) -> etcd_status {
     // SAFETY: the arguments as the caller passed them; checked there.
-    unsafe { watcher_range(true, client, key, key_len, range_end, range_end_len, from_revision, callback, userdata, free_userdata, watcher_out) }
+    unsafe {
+        watcher_range(
+            true,
+            client,
+            key,
+            key_len,
+            range_end,
+            range_end_len,
+            from_revision,
+            callback,
+            userdata,
+            free_userdata,
+            watcher_out,
+        )
+    }
 }
 
 /// As `etcd_watcher_new_range`, returning at once (see `etcd_watcher_start`).
@@ -146,7 +186,21 @@ pub unsafe extern "C" fn etcd_watcher_start_range(
     watcher_out: *mut *mut etcd_watcher,
 ) -> etcd_status {
     // SAFETY: the arguments as the caller passed them; checked there.
-    unsafe { watcher_range(false, client, key, key_len, range_end, range_end_len, from_revision, callback, userdata, free_userdata, watcher_out) }
+    unsafe {
+        watcher_range(
+            false,
+            client,
+            key,
+            key_len,
+            range_end,
+            range_end_len,
+            from_revision,
+            callback,
+            userdata,
+            free_userdata,
+            watcher_out,
+        )
+    }
 }
 
 /// Waits at most `timeout_ms` milliseconds until the watcher has started: etcd confirmed it, it
@@ -169,6 +223,7 @@ pub unsafe extern "C" fn etcd_watcher_wait_started(
     })
 }
 
+#[allow(clippy::too_many_arguments)] // the C function's arguments, passed through
 unsafe fn watcher_key(
     wait: bool,
     client: *const etcd_client,
@@ -203,6 +258,7 @@ unsafe fn watcher_key(
     })
 }
 
+#[allow(clippy::too_many_arguments)] // the C function's arguments, passed through
 unsafe fn watcher_range(
     wait: bool,
     client: *const etcd_client,

@@ -83,7 +83,9 @@ impl TlsFiles {
             match std::fs::read(path) {
                 Ok(d) if !d.is_empty() => Ok(Some(d)),
                 Ok(_) => Err(format!("etcd-cpp-rs: the {what} file '{path}' is empty")),
-                Err(e) => Err(format!("etcd-cpp-rs: cannot read the {what} file '{path}': {e}")),
+                Err(e) => Err(format!(
+                    "etcd-cpp-rs: cannot read the {what} file '{path}': {e}"
+                )),
             }
         };
         let mut tls = etcd_client::TlsOptions::new();
@@ -196,13 +198,16 @@ async fn probe(inner: std::sync::Weak<Inner>, i: usize) {
             return;
         }
         let mut kv = m.client.kv_client();
-        let opts = etcd_client::GetOptions::new().with_serializable().with_count_only();
-        let answered = match tokio::time::timeout(PROBE_TIMEOUT, kv.get(vec![0u8], Some(opts))).await {
-            Ok(Ok(_)) => true,
-            // Any error the server itself sends back (auth, permissions) proves it is alive.
-            Ok(Err(e)) => classify(&e) == Failure::Server,
-            Err(_) => false,
-        };
+        let opts = etcd_client::GetOptions::new()
+            .with_serializable()
+            .with_count_only();
+        let answered =
+            match tokio::time::timeout(PROBE_TIMEOUT, kv.get(vec![0u8], Some(opts))).await {
+                Ok(Ok(_)) => true,
+                // Any error the server itself sends back (auth, permissions) proves it is alive.
+                Ok(Err(e)) => classify(&e) == Failure::Server,
+                Err(_) => false,
+            };
         if answered {
             let mut h = m.health();
             h.down = false;
@@ -279,17 +284,35 @@ pub(crate) fn classify(err: &etcd_client::Error) -> Failure {
     match err {
         E::TransportError(_) | E::IoError(_) | E::EndpointError(_) => Failure::NotSent,
         E::GRpcStatus(s) => {
-            let text = super::response::error_to_response(err).error_message.to_ascii_lowercase();
-            let connect = ["tcp connect error", "connection refused", "error trying to connect", "dns error", "connect timed out", "timed out connecting"];
+            let text = super::response::error_to_response(err)
+                .error_message
+                .to_ascii_lowercase();
+            let connect = [
+                "tcp connect error",
+                "connection refused",
+                "error trying to connect",
+                "dns error",
+                "connect timed out",
+                "timed out connecting",
+            ];
             if s.code() == tonic::Code::Unavailable && connect.iter().any(|c| text.contains(c)) {
                 Failure::NotSent
             } else if s.code() == tonic::Code::Unavailable {
                 // Also etcd's own "no leader", "request timed out", "leader changed": the member
                 // cannot serve now, another may.
                 Failure::Transport
-            } else if text.starts_with("etcdserver:") || text.starts_with("mvcc:") || text.starts_with("lease") {
+            } else if text.starts_with("etcdserver:")
+                || text.starts_with("mvcc:")
+                || text.starts_with("lease")
+            {
                 Failure::Server
-            } else if matches!(s.code(), tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled | tonic::Code::Internal) {
+            } else if matches!(
+                s.code(),
+                tonic::Code::Unavailable
+                    | tonic::Code::Unknown
+                    | tonic::Code::Cancelled
+                    | tonic::Code::Internal
+            ) {
                 Failure::Transport
             } else {
                 Failure::Server
@@ -332,7 +355,10 @@ impl Client {
                     }
                     // Without credentials in the options this does not touch the network; the
                     // user is logged in on first use (see `authenticate`).
-                    let client = runtime::block_on(async move { etcd_client::Client::connect([url], Some(opts)).await }).ok()?;
+                    let client = runtime::block_on(async move {
+                        etcd_client::Client::connect([url], Some(opts)).await
+                    })
+                    .ok()?;
                     Some(Member {
                         client,
                         authority: ep.authority(),
@@ -382,10 +408,16 @@ impl Client {
     /// Logs endpoint `m` in (once, then again before the token's lifetime runs out). Without
     /// credentials, nothing to do.
     async fn authenticate(&self, m: &Member) -> Result<(), etcd_client::Error> {
-        let Some(creds) = &self.inner.user else { return Ok(()) };
+        let Some(creds) = &self.inner.user else {
+            return Ok(());
+        };
         let mut last = m.authenticated.lock().await;
         // Renew a little before the server forgets the token, as etcd-cpp-apiv3 does.
-        let renew_after = self.inner.auth_token_ttl.saturating_sub(Duration::from_secs(3)).max(Duration::from_secs(1));
+        let renew_after = self
+            .inner
+            .auth_token_ttl
+            .saturating_sub(Duration::from_secs(3))
+            .max(Duration::from_secs(1));
         if last.is_some_and(|t| t.elapsed() < renew_after) {
             return Ok(());
         }
@@ -413,9 +445,21 @@ impl Client {
     /// `current_auth_token()`: a token for the client's user ("" without credentials), renewed
     /// like the connection's own.
     pub fn auth_token(&self) -> String {
-        let Some((user, password)) = self.inner.user.clone() else { return String::new() };
-        let renew_after = self.inner.auth_token_ttl.saturating_sub(Duration::from_secs(3)).max(Duration::from_secs(1));
-        if let Some((t, at)) = self.inner.token.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        let Some((user, password)) = self.inner.user.clone() else {
+            return String::new();
+        };
+        let renew_after = self
+            .inner
+            .auth_token_ttl
+            .saturating_sub(Duration::from_secs(3))
+            .max(Duration::from_secs(1));
+        if let Some((t, at)) = self
+            .inner
+            .token
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
             if at.elapsed() < renew_after {
                 return t.clone();
             }
@@ -432,7 +476,8 @@ impl Client {
         match got {
             Ok(r) => {
                 let t = r.token().to_string();
-                *self.inner.token.lock().unwrap_or_else(|e| e.into_inner()) = Some((t.clone(), Instant::now()));
+                *self.inner.token.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((t.clone(), Instant::now()));
                 t
             }
             Err(_) => String::new(),
@@ -463,10 +508,14 @@ impl Client {
         } else {
             // Like etcd-cpp-apiv3, the timeout does not apply to revoking a lease or to watches.
             match (self.timeout(), &req) {
-                (Some(t), r) if !matches!(r, Request::LeaseRevoke { .. } | Request::Watch { .. }) => {
+                (Some(t), r)
+                    if !matches!(r, Request::LeaseRevoke { .. } | Request::Watch { .. }) =>
+                {
                     tokio::time::timeout(t, ops::run(self, req))
                         .await
-                        .unwrap_or_else(|_| Response::error(code::DEADLINE_EXCEEDED, message::TIMEOUT))
+                        .unwrap_or_else(|_| {
+                            Response::error(code::DEADLINE_EXCEEDED, message::TIMEOUT)
+                        })
                 }
                 _ => ops::run(self, req).await,
             }
@@ -508,8 +557,9 @@ impl Client {
             LoadBalancing::RoundRobin => self.inner.next.fetch_add(1, Ordering::Relaxed),
             LoadBalancing::PickFirst => self.inner.next.load(Ordering::Relaxed),
         } % n.max(1);
-        let (mut up, down): (Vec<usize>, Vec<usize>) =
-            (0..n).map(|i| (start + i) % n).partition(|&i| !self.inner.members[i].is_down());
+        let (mut up, down): (Vec<usize>, Vec<usize>) = (0..n)
+            .map(|i| (start + i) % n)
+            .partition(|&i| !self.inner.members[i].is_down());
         up.extend(down);
         up
     }
@@ -518,7 +568,11 @@ impl Client {
     /// one that must not be retried (see the module docs). An attempt abandoned half-way (its
     /// call timed out) marks its endpoint down: a member that does not answer in time (frozen,
     /// overloaded, cut off) then goes behind the healthy ones until a probe gets an answer.
-    pub(crate) async fn with_failover<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, etcd_client::Error>
+    pub(crate) async fn with_failover<T, F, Fut>(
+        &self,
+        idempotent: bool,
+        attempt: F,
+    ) -> Result<T, etcd_client::Error>
     where
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
@@ -528,7 +582,11 @@ impl Client {
 
     /// [`Client::with_failover`] for requests that wait on the server by design (a lock, a
     /// campaign): a timeout there says nothing about the endpoint's health.
-    pub(crate) async fn with_failover_waiting<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, etcd_client::Error>
+    pub(crate) async fn with_failover_waiting<T, F, Fut>(
+        &self,
+        idempotent: bool,
+        attempt: F,
+    ) -> Result<T, etcd_client::Error>
     where
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
@@ -536,7 +594,12 @@ impl Client {
         self.failover(idempotent, false, attempt).await
     }
 
-    async fn failover<T, F, Fut>(&self, idempotent: bool, suspect_if_abandoned: bool, mut attempt: F) -> Result<T, etcd_client::Error>
+    async fn failover<T, F, Fut>(
+        &self,
+        idempotent: bool,
+        suspect_if_abandoned: bool,
+        mut attempt: F,
+    ) -> Result<T, etcd_client::Error>
     where
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
@@ -544,7 +607,10 @@ impl Client {
         let mut last = None;
         for i in self.order() {
             let m = &self.inner.members[i];
-            let mut abandoned = Abandoned { client: self, endpoint: suspect_if_abandoned.then_some(i) };
+            let mut abandoned = Abandoned {
+                client: self,
+                endpoint: suspect_if_abandoned.then_some(i),
+            };
             let mut result = match self.authenticate(m).await {
                 Ok(()) => attempt(&m.client).await,
                 Err(e) => Err(e),
@@ -593,7 +659,10 @@ impl Client {
     /// The endpoint a long-lived stream should try next (round robin, healthy ones first),
     /// logged in if the client has credentials. `Err` carries why the client cannot work at all
     /// (no endpoint, bad TLS files) as (code, message), or a login failure.
-    pub(crate) async fn stream_endpoint(&self, attempt: usize) -> Result<(usize, etcd_client::Client), StreamError> {
+    pub(crate) async fn stream_endpoint(
+        &self,
+        attempt: usize,
+    ) -> Result<(usize, etcd_client::Client), StreamError> {
         if let Some((code, msg)) = &self.inner.unusable {
             return Err(StreamError::Unusable(*code, msg.clone()));
         }
@@ -610,7 +679,9 @@ impl Client {
     /// server there speaks TLS (asked once by sending it the start of a TLS handshake), the
     /// error says so instead of "connection reset".
     pub(crate) async fn explain(&self, i: usize, e: etcd_client::Error) -> etcd_client::Error {
-        let Some(m) = self.inner.members.get(i) else { return e };
+        let Some(m) = self.inner.members.get(i) else {
+            return e;
+        };
         if !self.inner.plain_text || !super::response::is_broken_connection_error(&e) {
             return e;
         }
@@ -637,7 +708,9 @@ impl Client {
 
     /// Marks endpoint `i` up, or down (and starts probing it until it answers).
     fn mark(&self, i: usize, ok: bool) {
-        let Some(m) = self.inner.members.get(i) else { return };
+        let Some(m) = self.inner.members.get(i) else {
+            return;
+        };
         let mut h = m.health();
         if ok {
             h.down = false;
@@ -656,7 +729,10 @@ impl Client {
     }
 
     /// Takes back the keep-alive of a lock.
-    pub(crate) fn release_lock(&self, key: &[u8]) -> Option<std::sync::Arc<super::keepalive::KeepAlive>> {
+    pub(crate) fn release_lock(
+        &self,
+        key: &[u8],
+    ) -> Option<std::sync::Arc<super::keepalive::KeepAlive>> {
         self.inner.locks.release(key)
     }
 
@@ -678,7 +754,9 @@ impl Client {
 /// `None` when that could not be found out (nothing answered).
 async fn speaks_tls(authority: &str, limit: Duration) -> Option<bool> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut hello = vec![0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03];
+    let mut hello = vec![
+        0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03,
+    ];
     hello.extend_from_slice(&[0x5a; 32]); // random
     hello.extend_from_slice(&[0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00, 0x00]);
     let ask = async {

@@ -15,7 +15,10 @@ use super::runtime;
 pub(crate) async fn lock(client: &Client, name: Vec<u8>, ttl: i64) -> Response {
     let grant = super::ops::lease_grant(client, ttl).await;
     if !grant.is_ok() {
-        return Response { action: action::LOCK.into(), ..grant };
+        return Response {
+            action: action::LOCK.into(),
+            ..grant
+        };
     }
     let lease = grant.value.lease;
     // Dropped (and the lease left to expire) if the wait below fails or is abandoned.
@@ -34,16 +37,26 @@ pub(crate) async fn lock_with_lease(client: &Client, name: Vec<u8>, lease: i64) 
         .with_failover_waiting(true, |c| {
             let mut l = c.lock_client();
             let name = name.clone();
-            async move { l.lock(name, Some(LockOptions::new().with_lease(lease))).await }
+            async move {
+                l.lock(name, Some(LockOptions::new().with_lease(lease)))
+                    .await
+            }
         })
         .await;
     match res {
         Ok(r) => Response {
             lock_key: r.key().to_vec(),
-            value: Kv { key: r.key().to_vec(), lease, ..Kv::default() },
+            value: Kv {
+                key: r.key().to_vec(),
+                lease,
+                ..Kv::default()
+            },
             ..Response::ok(action::LOCK).with_header(r.header())
         },
-        Err(e) => Response { action: action::LOCK.into(), ..error_to_response(&e) },
+        Err(e) => Response {
+            action: action::LOCK.into(),
+            ..error_to_response(&e)
+        },
     }
 }
 
@@ -64,16 +77,28 @@ pub(crate) async fn unlock(client: &Client, key: Vec<u8>) -> Response {
     }
     match res {
         Ok(r) => Response::ok(action::UNLOCK).with_header(r.header()),
-        Err(e) => Response { action: action::UNLOCK.into(), ..error_to_response(&e) },
+        Err(e) => Response {
+            action: action::UNLOCK.into(),
+            ..error_to_response(&e)
+        },
     }
 }
 
 fn leader_key(name: &[u8], key: &[u8], revision: i64, lease: i64) -> LeaderKey {
-    LeaderKey::new().with_name(name.to_vec()).with_key(key.to_vec()).with_rev(revision).with_lease(lease)
+    LeaderKey::new()
+        .with_name(name.to_vec())
+        .with_key(key.to_vec())
+        .with_rev(revision)
+        .with_lease(lease)
 }
 
 /// `campaign(name, lease, value)`: waits until elected.
-pub(crate) async fn campaign(client: &Client, name: Vec<u8>, lease: i64, value: Vec<u8>) -> Response {
+pub(crate) async fn campaign(
+    client: &Client,
+    name: Vec<u8>,
+    lease: i64,
+    value: Vec<u8>,
+) -> Response {
     let res = client
         .with_failover_waiting(false, |c| {
             let mut e = c.election_client();
@@ -87,29 +112,51 @@ pub(crate) async fn campaign(client: &Client, name: Vec<u8>, lease: i64, value: 
             match r.leader() {
                 Some(l) => Response {
                     name: l.name().to_vec(),
-                    value: Kv { key: l.key().to_vec(), value: value.clone(), create_revision: l.rev(), lease: l.lease(), ..Kv::default() },
+                    value: Kv {
+                        key: l.key().to_vec(),
+                        value: value.clone(),
+                        create_revision: l.rev(),
+                        lease: l.lease(),
+                        ..Kv::default()
+                    },
                     ..resp
                 },
                 None => resp,
             }
         }
-        Err(e) => Response { action: action::CAMPAIGN.into(), ..error_to_response(&e) },
+        Err(e) => Response {
+            action: action::CAMPAIGN.into(),
+            ..error_to_response(&e)
+        },
     }
 }
 
 /// `proclaim(name, lease, key, revision, value)`.
-pub(crate) async fn proclaim(client: &Client, name: Vec<u8>, lease: i64, key: Vec<u8>, revision: i64, value: Vec<u8>) -> Response {
+pub(crate) async fn proclaim(
+    client: &Client,
+    name: Vec<u8>,
+    lease: i64,
+    key: Vec<u8>,
+    revision: i64,
+    value: Vec<u8>,
+) -> Response {
     let leader = leader_key(&name, &key, revision, lease);
     let res = client
         .with_failover(false, |c| {
             let mut e = c.election_client();
             let (value, leader) = (value.clone(), leader.clone());
-            async move { e.proclaim(value, Some(ProclaimOptions::new().with_leader(leader))).await }
+            async move {
+                e.proclaim(value, Some(ProclaimOptions::new().with_leader(leader)))
+                    .await
+            }
         })
         .await;
     match res {
         Ok(r) => Response::ok(action::PROCLAIM).with_header(r.header()),
-        Err(e) => Response { action: action::PROCLAIM.into(), ..error_to_response(&e) },
+        Err(e) => Response {
+            action: action::PROCLAIM.into(),
+            ..error_to_response(&e)
+        },
     }
 }
 
@@ -127,23 +174,38 @@ pub(crate) async fn leader(client: &Client, name: Vec<u8>) -> Response {
             value: r.kv().map(Kv::from_etcd).unwrap_or_default(),
             ..Response::ok(action::LEADER).with_header(r.header())
         },
-        Err(e) => Response { action: action::LEADER.into(), ..error_to_response(&e) },
+        Err(e) => Response {
+            action: action::LEADER.into(),
+            ..error_to_response(&e)
+        },
     }
 }
 
 /// `resign(name, lease, key, revision)`.
-pub(crate) async fn resign(client: &Client, name: Vec<u8>, lease: i64, key: Vec<u8>, revision: i64) -> Response {
+pub(crate) async fn resign(
+    client: &Client,
+    name: Vec<u8>,
+    lease: i64,
+    key: Vec<u8>,
+    revision: i64,
+) -> Response {
     let leader = leader_key(&name, &key, revision, lease);
     let res = client
         .with_failover(true, |c| {
             let mut e = c.election_client();
             let leader = leader.clone();
-            async move { e.resign(Some(ResignOptions::new().with_leader(leader))).await }
+            async move {
+                e.resign(Some(ResignOptions::new().with_leader(leader)))
+                    .await
+            }
         })
         .await;
     match res {
         Ok(r) => Response::ok(action::RESIGN).with_header(r.header()),
-        Err(e) => Response { action: action::RESIGN.into(), ..error_to_response(&e) },
+        Err(e) => Response {
+            action: action::RESIGN.into(),
+            ..error_to_response(&e)
+        },
     }
 }
 
@@ -169,7 +231,10 @@ impl Observer {
             let mut stream = match stream {
                 Ok(s) => s,
                 Err(e) => {
-                    let _ = tx.send(Response { action: action::OBSERVE.into(), ..error_to_response(&e) });
+                    let _ = tx.send(Response {
+                        action: action::OBSERVE.into(),
+                        ..error_to_response(&e)
+                    });
                     return;
                 }
             };
@@ -179,8 +244,14 @@ impl Observer {
                         value: r.kv().map(Kv::from_etcd).unwrap_or_default(),
                         ..Response::ok(action::OBSERVE).with_header(r.header())
                     },
-                    Ok(None) => Response { action: action::OBSERVE.into(), ..Response::error(super::response::code::CANCELLED, "observe stream ended") },
-                    Err(e) => Response { action: action::OBSERVE.into(), ..error_to_response(&e) },
+                    Ok(None) => Response {
+                        action: action::OBSERVE.into(),
+                        ..Response::error(super::response::code::CANCELLED, "observe stream ended")
+                    },
+                    Err(e) => Response {
+                        action: action::OBSERVE.into(),
+                        ..error_to_response(&e)
+                    },
                 };
                 let last = !msg.is_ok();
                 if tx.send(msg).is_err() || last {
@@ -188,13 +259,19 @@ impl Observer {
                 }
             }
         });
-        Observer { rx: Mutex::new(rx), task: task.abort_handle() }
+        Observer {
+            rx: Mutex::new(rx),
+            task: task.abort_handle(),
+        }
     }
 
     /// Blocks until the next leader announcement (or the error that ended the stream).
     pub fn wait_once(&self) -> Response {
         let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
-        rx.recv().unwrap_or_else(|_| Response { action: action::OBSERVE.into(), ..Response::error(super::response::code::CANCELLED, "observer ended") })
+        rx.recv().unwrap_or_else(|_| Response {
+            action: action::OBSERVE.into(),
+            ..Response::error(super::response::code::CANCELLED, "observer ended")
+        })
     }
 }
 
@@ -210,7 +287,10 @@ pub(crate) struct Locks(Mutex<Vec<(Vec<u8>, Arc<KeepAlive>)>>);
 
 impl Locks {
     pub(crate) fn hold(&self, key: Vec<u8>, ka: KeepAlive) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((key, Arc::new(ka)));
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((key, Arc::new(ka)));
     }
 
     pub(crate) fn release(&self, key: &[u8]) -> Option<Arc<KeepAlive>> {

@@ -58,7 +58,12 @@ impl Default for Pool {
 impl Pool {
     /// An empty pool.
     pub fn new() -> Pool {
-        Pool { shared: Arc::new(PoolShared { state: Mutex::new(PoolState::default()), cv: Condvar::new() }) }
+        Pool {
+            shared: Arc::new(PoolShared {
+                state: Mutex::new(PoolState::default()),
+                cv: Condvar::new(),
+            }),
+        }
     }
 
     /// Runs `job` on a callback thread.
@@ -80,7 +85,9 @@ impl Pool {
 
 fn start_thread(shared: &Arc<PoolShared>, st: &mut PoolState) {
     let s = shared.clone();
-    let spawned = std::thread::Builder::new().name(CALLBACK_THREAD_NAME.into()).spawn(move || s.work());
+    let spawned = std::thread::Builder::new()
+        .name(CALLBACK_THREAD_NAME.into())
+        .spawn(move || s.work());
     if spawned.is_ok() {
         st.threads += 1;
     }
@@ -122,7 +129,10 @@ impl PoolShared {
                 continue;
             }
             st.waiting += 1;
-            let (guard, timeout) = self.cv.wait_timeout(st, IDLE_EXIT).unwrap_or_else(|e| e.into_inner());
+            let (guard, timeout) = self
+                .cv
+                .wait_timeout(st, IDLE_EXIT)
+                .unwrap_or_else(|e| e.into_inner());
             st = guard;
             st.waiting -= 1;
             if st.wakeups > 0 {

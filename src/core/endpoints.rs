@@ -65,7 +65,11 @@ fn parse_one(item: &str) -> Option<Endpoint> {
     if host.is_empty() || port == 0 {
         return None;
     }
-    Some(Endpoint { host: host.to_string(), port, https })
+    Some(Endpoint {
+        host: host.to_string(),
+        port,
+        https,
+    })
 }
 
 #[cfg(test)]
@@ -73,13 +77,24 @@ mod tests {
     use super::*;
 
     fn ep(host: &str, port: u16) -> Endpoint {
-        Endpoint { host: host.into(), port, https: false }
+        Endpoint {
+            host: host.into(),
+            port,
+            https: false,
+        }
     }
 
     #[test]
     fn lists_and_schemes() {
         let (g, b) = parse("http://127.0.0.1:2379,127.0.0.2:2380;localhost:1");
-        assert_eq!(g, vec![ep("127.0.0.1", 2379), ep("127.0.0.2", 2380), ep("localhost", 1)]);
+        assert_eq!(
+            g,
+            vec![
+                ep("127.0.0.1", 2379),
+                ep("127.0.0.2", 2380),
+                ep("localhost", 1)
+            ]
+        );
         assert!(b.is_empty());
     }
 

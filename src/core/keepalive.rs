@@ -186,7 +186,9 @@ impl KeepAlive {
         let s = self.shared.clone();
         let outcome = runtime::block_on(async move {
             let t = s.answer_timeout();
-            tokio::time::timeout(t, refresh_once(&s)).await.unwrap_or(Refresh::Unreachable)
+            tokio::time::timeout(t, refresh_once(&s))
+                .await
+                .unwrap_or(Refresh::Unreachable)
         });
         let err = match outcome {
             Refresh::Alive | Refresh::Unreachable => return None,
@@ -224,7 +226,11 @@ impl Drop for KeepAlive {
 fn refresh_error(e: &etcd_client::Error) -> Refresh {
     match e {
         etcd_client::Error::LeaseKeepAliveError(m) if m.contains("not found") => Refresh::Gone,
-        _ if classify(e) == Failure::Server && error_to_response(e).error_code == code::NOT_FOUND => Refresh::Gone,
+        _ if classify(e) == Failure::Server
+            && error_to_response(e).error_code == code::NOT_FOUND =>
+        {
+            Refresh::Gone
+        }
         _ => Refresh::Unreachable,
     }
 }
@@ -268,7 +274,13 @@ async fn run(s: Arc<Shared>) {
     let mut backoff = Duration::from_millis(100);
     loop {
         let (i, opened) = match s.client.stream_endpoint(attempt).await {
-            Ok((i, c)) => (i, tokio::time::timeout(s.answer_timeout(), async { c.lease_client().keep_alive(s.lease).await }).await),
+            Ok((i, c)) => (
+                i,
+                tokio::time::timeout(s.answer_timeout(), async {
+                    c.lease_client().keep_alive(s.lease).await
+                })
+                .await,
+            ),
             Err(StreamError::Unusable(code, msg)) => {
                 report(&s, KeepAliveError::failed(code, &msg));
                 return;
@@ -317,7 +329,7 @@ async fn run(s: Arc<Shared>) {
             }
             Err(_) => s.client.report(i, false),
         }
-        if attempt % n == 0 {
+        if attempt.is_multiple_of(n) {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(interval.max(Duration::from_millis(200)));
         }

@@ -24,9 +24,9 @@ pub mod watch;
 
 pub use call::Call;
 pub use client::{Client, ClientOptions, LoadBalancing};
+pub use concurrency::Observer;
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
 pub use request::{Compare, KeyRange, Request};
 pub use response::{Event, EventType, Kv, Member, Response};
-pub use concurrency::Observer;
 pub use txn::{CompareResult, CompareTarget, Transaction, TxnCompare, TxnOperation};
 pub use watch::Watcher;

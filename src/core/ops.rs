@@ -1,7 +1,10 @@
 //! The unary operations, with etcd-cpp-apiv3's response shapes: which action string, which
 //! error code, and what `value()`, `prev_value()` and `values()` hold (peer-api.md §1.4).
 
-use etcd_client::{Compare as EtcdCompare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp, TxnOpResponse};
+use etcd_client::{
+    Compare as EtcdCompare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp,
+    TxnOpResponse,
+};
 
 use super::client::Client;
 use super::concurrency;
@@ -17,24 +20,52 @@ pub(crate) async fn run(client: &Client, req: Request) -> Response {
         Request::Put { key, value, lease } => put(client, key, value, lease).await,
         Request::Add { key, value, lease } => add(client, key, value, lease).await,
         Request::Modify { key, value, lease } => modify(client, key, value, lease).await,
-        Request::ModifyIf { key, value, compare, lease } => modify_if(client, key, value, compare, lease).await,
+        Request::ModifyIf {
+            key,
+            value,
+            compare,
+            lease,
+        } => modify_if(client, key, value, compare, lease).await,
         Request::Rm { key } => delete(client, KeyRange::key(key)).await,
         Request::RmIf { key, compare } => rm_if(client, key, compare).await,
         Request::Rmdir { range } => delete(client, range).await,
-        Request::Range { range, limit, revision, keys_only } => ls(client, range, limit, revision, keys_only).await,
-        Request::Watch { range, from_revision } => super::watch::watch_once(client, range, from_revision).await,
+        Request::Range {
+            range,
+            limit,
+            revision,
+            keys_only,
+        } => ls(client, range, limit, revision, keys_only).await,
+        Request::Watch {
+            range,
+            from_revision,
+        } => super::watch::watch_once(client, range, from_revision).await,
         Request::LeaseGrant { ttl } => lease_grant(client, ttl).await,
         Request::LeaseRevoke { id } => lease_revoke(client, id, idempotent).await,
         Request::LeaseTimeToLive { id } => lease_time_to_live(client, id).await,
         Request::LeaseLeases => lease_leases(client).await,
         Request::Txn(t) => super::txn::run(client, t).await,
         Request::Lock { name, ttl } => concurrency::lock(client, name, ttl).await,
-        Request::LockWithLease { name, lease } => concurrency::lock_with_lease(client, name, lease).await,
+        Request::LockWithLease { name, lease } => {
+            concurrency::lock_with_lease(client, name, lease).await
+        }
         Request::Unlock { key } => concurrency::unlock(client, key).await,
-        Request::Campaign { name, lease, value } => concurrency::campaign(client, name, lease, value).await,
-        Request::Proclaim { name, lease, key, revision, value } => concurrency::proclaim(client, name, lease, key, revision, value).await,
+        Request::Campaign { name, lease, value } => {
+            concurrency::campaign(client, name, lease, value).await
+        }
+        Request::Proclaim {
+            name,
+            lease,
+            key,
+            revision,
+            value,
+        } => concurrency::proclaim(client, name, lease, key, revision, value).await,
         Request::Leader { name } => concurrency::leader(client, name).await,
-        Request::Resign { name, lease, key, revision } => concurrency::resign(client, name, lease, key, revision).await,
+        Request::Resign {
+            name,
+            lease,
+            key,
+            revision,
+        } => concurrency::resign(client, name, lease, key, revision).await,
         Request::MemberAdd { peer_urls, learner } => member_add(client, peer_urls, learner).await,
         Request::MemberList => member_list(client).await,
         Request::MemberRemove { id } => member_remove(client, id).await,
@@ -43,14 +74,21 @@ pub(crate) async fn run(client: &Client, req: Request) -> Response {
 
 fn range_options(range: &KeyRange) -> GetOptions {
     let opts = GetOptions::new();
-    if range.is_single_key() { opts } else { opts.with_range(range.range_end.clone()) }
+    if range.is_single_key() {
+        opts
+    } else {
+        opts.with_range(range.range_end.clone())
+    }
 }
 
 async fn head(client: &Client) -> Response {
     let res = client
         .with_failover(true, |c| {
             let mut kv = kv(client, c);
-            async move { kv.get(vec![0u8], Some(GetOptions::new().with_limit(1))).await }
+            async move {
+                kv.get(vec![0u8], Some(GetOptions::new().with_limit(1)))
+                    .await
+            }
         })
         .await;
     match res {
@@ -83,7 +121,10 @@ async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Response {
         Ok(r) => {
             let resp = Response::ok(action::GET).with_header(r.header());
             match r.kvs().first() {
-                Some(kv) => Response { value: Kv::from_etcd(kv), ..resp },
+                Some(kv) => Response {
+                    value: Kv::from_etcd(kv),
+                    ..resp
+                },
                 None => resp.fail(code::KEY_NOT_FOUND, message::KEY_NOT_FOUND),
             }
         }
@@ -96,7 +137,14 @@ async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Respo
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
             let (key, value) = (key.clone(), value.clone());
-            async move { kv.put(key, value, Some(PutOptions::new().with_prev_key().with_lease(lease))).await }
+            async move {
+                kv.put(
+                    key,
+                    value,
+                    Some(PutOptions::new().with_prev_key().with_lease(lease)),
+                )
+                .await
+            }
         })
         .await;
     match res {
@@ -199,7 +247,13 @@ async fn modify(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Re
     }
 }
 
-async fn modify_if(client: &Client, key: Vec<u8>, value: Vec<u8>, compare: Compare, lease: i64) -> Response {
+async fn modify_if(
+    client: &Client,
+    key: Vec<u8>,
+    value: Vec<u8>,
+    compare: Compare,
+    lease: i64,
+) -> Response {
     let t = Txn::new()
         .when([compare_op(&key, &compare)])
         .and_then([put_op(&key, &value, lease, false), get_op(&key)])
@@ -214,7 +268,10 @@ async fn modify_if(client: &Client, key: Vec<u8>, value: Vec<u8>, compare: Compa
 async fn rm_if(client: &Client, key: Vec<u8>, compare: Compare) -> Response {
     let t = Txn::new()
         .when([compare_op(&key, &compare)])
-        .and_then([TxnOp::delete(key.clone(), Some(DeleteOptions::new().with_prev_key()))])
+        .and_then([TxnOp::delete(
+            key.clone(),
+            Some(DeleteOptions::new().with_prev_key()),
+        )])
         .or_else([get_op(&key)]);
     match txn(client, action::COMPARE_DELETE, t).await {
         Ok((resp, true)) => resp,
@@ -242,13 +299,24 @@ async fn delete(client: &Client, range: KeyRange) -> Response {
             if values.is_empty() {
                 return resp.fail(code::KEY_NOT_FOUND, message::KEY_NOT_FOUND);
             }
-            Response { value: values[0].clone(), prev_value: values[0].clone(), values, ..resp }
+            Response {
+                value: values[0].clone(),
+                prev_value: values[0].clone(),
+                values,
+                ..resp
+            }
         }
         Err(e) => error_to_response(&e),
     }
 }
 
-async fn ls(client: &Client, range: KeyRange, limit: i64, revision: i64, keys_only: bool) -> Response {
+async fn ls(
+    client: &Client,
+    range: KeyRange,
+    limit: i64,
+    revision: i64,
+    keys_only: bool,
+) -> Response {
     let res = client
         .with_failover(true, |c| {
             let mut kv = kv(client, c);
@@ -285,7 +353,11 @@ pub(crate) async fn lease_grant(client: &Client, ttl: i64) -> Response {
         .await;
     match res {
         Ok(r) => Response {
-            value: Kv { lease: r.id(), ttl: r.ttl(), ..Kv::default() },
+            value: Kv {
+                lease: r.id(),
+                ttl: r.ttl(),
+                ..Kv::default()
+            },
             error_message: r.error().to_string(),
             ..Response::ok(action::LEASE_GRANT).with_header(r.header())
         },
@@ -315,7 +387,11 @@ async fn lease_time_to_live(client: &Client, id: i64) -> Response {
         .await;
     match res {
         Ok(r) => Response {
-            value: Kv { lease: r.id(), ttl: r.ttl(), ..Kv::default() },
+            value: Kv {
+                lease: r.id(),
+                ttl: r.ttl(),
+                ..Kv::default()
+            },
             ..Response::ok(action::LEASE_TIME_TO_LIVE).with_header(r.header())
         },
         Err(e) => error_to_response(&e),
@@ -354,12 +430,19 @@ async fn member_add(client: &Client, peer_urls: Vec<String>, learner: bool) -> R
         .with_failover(false, |c| {
             let mut cl = c.cluster_client();
             let urls = peer_urls.clone();
-            let opts = if learner { etcd_client::MemberAddOptions::new().with_is_learner() } else { etcd_client::MemberAddOptions::new() };
+            let opts = if learner {
+                etcd_client::MemberAddOptions::new().with_is_learner()
+            } else {
+                etcd_client::MemberAddOptions::new()
+            };
             async move { cl.member_add(urls, Some(opts)).await }
         })
         .await;
     match res {
-        Ok(r) => Response { members: r.member().map(member).into_iter().collect(), ..Response::ok(action::ADD_MEMBER).with_header(r.header()) },
+        Ok(r) => Response {
+            members: r.member().map(member).into_iter().collect(),
+            ..Response::ok(action::ADD_MEMBER).with_header(r.header())
+        },
         Err(e) => error_to_response(&e),
     }
 }
@@ -372,7 +455,10 @@ async fn member_list(client: &Client) -> Response {
         })
         .await;
     match res {
-        Ok(r) => Response { members: r.members().iter().map(member).collect(), ..Response::ok(action::LIST_MEMBER).with_header(r.header()) },
+        Ok(r) => Response {
+            members: r.members().iter().map(member).collect(),
+            ..Response::ok(action::LIST_MEMBER).with_header(r.header())
+        },
         Err(e) => error_to_response(&e),
     }
 }
@@ -393,5 +479,7 @@ async fn member_remove(client: &Client, id: u64) -> Response {
 /// A KV client with the connection's message size limits.
 pub(crate) fn kv(client: &Client, c: &etcd_client::Client) -> etcd_client::KvClient {
     let (rx, tx) = client.message_limits();
-    c.kv_client().max_decoding_message_size(rx).max_encoding_message_size(tx)
+    c.kv_client()
+        .max_decoding_message_size(rx)
+        .max_encoding_message_size(tx)
 }

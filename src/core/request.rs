@@ -12,22 +12,34 @@ pub struct KeyRange {
 impl KeyRange {
     /// Exactly `key`.
     pub fn key(key: impl Into<Vec<u8>>) -> Self {
-        KeyRange { key: key.into(), range_end: Vec::new() }
+        KeyRange {
+            key: key.into(),
+            range_end: Vec::new(),
+        }
     }
 
     /// Every key starting with `prefix`; the empty prefix means every key.
     pub fn prefix(prefix: impl Into<Vec<u8>>) -> Self {
         let prefix = prefix.into();
         if prefix.is_empty() {
-            return KeyRange { key: vec![0], range_end: vec![0] };
+            return KeyRange {
+                key: vec![0],
+                range_end: vec![0],
+            };
         }
         let range_end = string_plus_one(&prefix);
-        KeyRange { key: prefix, range_end }
+        KeyRange {
+            key: prefix,
+            range_end,
+        }
     }
 
     /// `[key, range_end)`.
     pub fn range(key: impl Into<Vec<u8>>, range_end: impl Into<Vec<u8>>) -> Self {
-        KeyRange { key: key.into(), range_end: range_end.into() }
+        KeyRange {
+            key: key.into(),
+            range_end: range_end.into(),
+        }
     }
 
     /// True when the range is a single key.
@@ -69,13 +81,30 @@ pub enum Request {
     /// `get(key[, revision])`; `revision <= 0` reads the latest.
     Get { key: Vec<u8>, revision: i64 },
     /// `set` / `put`: unconditional put returning the previous value.
-    Put { key: Vec<u8>, value: Vec<u8>, lease: i64 },
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        lease: i64,
+    },
     /// `add`: create only if absent.
-    Add { key: Vec<u8>, value: Vec<u8>, lease: i64 },
+    Add {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        lease: i64,
+    },
     /// `modify`: update only if present.
-    Modify { key: Vec<u8>, value: Vec<u8>, lease: i64 },
+    Modify {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        lease: i64,
+    },
     /// `modify_if`: compare-and-swap.
-    ModifyIf { key: Vec<u8>, value: Vec<u8>, compare: Compare, lease: i64 },
+    ModifyIf {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        compare: Compare,
+        lease: i64,
+    },
     /// `rm`: delete one key.
     Rm { key: Vec<u8> },
     /// `rm_if`: compare-and-delete.
@@ -83,7 +112,12 @@ pub enum Request {
     /// `rmdir`: delete a key, a prefix or a range.
     Rmdir { range: KeyRange },
     /// `ls` / `keys`: read a prefix or a range; `limit` 0 = unlimited.
-    Range { range: KeyRange, limit: i64, revision: i64, keys_only: bool },
+    Range {
+        range: KeyRange,
+        limit: i64,
+        revision: i64,
+        keys_only: bool,
+    },
     /// One-shot `watch`: the first batch of events from `from_revision` (<= 0: from now).
     Watch { range: KeyRange, from_revision: i64 },
     /// `leasegrant(ttl)`.
@@ -103,15 +137,33 @@ pub enum Request {
     /// `unlock(lock_key)`.
     Unlock { key: Vec<u8> },
     /// `campaign(name, lease, value)`.
-    Campaign { name: Vec<u8>, lease: i64, value: Vec<u8> },
+    Campaign {
+        name: Vec<u8>,
+        lease: i64,
+        value: Vec<u8>,
+    },
     /// `proclaim(name, lease, key, revision, value)`.
-    Proclaim { name: Vec<u8>, lease: i64, key: Vec<u8>, revision: i64, value: Vec<u8> },
+    Proclaim {
+        name: Vec<u8>,
+        lease: i64,
+        key: Vec<u8>,
+        revision: i64,
+        value: Vec<u8>,
+    },
     /// `leader(name)`.
     Leader { name: Vec<u8> },
     /// `resign(name, lease, key, revision)`.
-    Resign { name: Vec<u8>, lease: i64, key: Vec<u8>, revision: i64 },
+    Resign {
+        name: Vec<u8>,
+        lease: i64,
+        key: Vec<u8>,
+        revision: i64,
+    },
     /// `add_member(peer_urls, is_learner)`.
-    MemberAdd { peer_urls: Vec<String>, learner: bool },
+    MemberAdd {
+        peer_urls: Vec<String>,
+        learner: bool,
+    },
     /// `list_member()`.
     MemberList,
     /// `remove_member(id)`.

@@ -169,12 +169,19 @@ impl Default for Response {
 impl Response {
     /// A successful response with `action`.
     pub fn ok(action: &str) -> Response {
-        Response { action: action.to_string(), ..Response::default() }
+        Response {
+            action: action.to_string(),
+            ..Response::default()
+        }
     }
 
     /// A failed response.
     pub fn error(code: i32, message: impl Into<String>) -> Response {
-        Response { error_code: code, error_message: message.into(), ..Response::default() }
+        Response {
+            error_code: code,
+            error_message: message.into(),
+            ..Response::default()
+        }
     }
 
     /// True when `error_code` is 0.
@@ -205,7 +212,9 @@ pub fn error_to_response(err: &etcd_client::Error) -> Response {
             let msg = status_message(s);
             if is_tls_failure(&msg) {
                 (code::UNAVAILABLE, tls_message(&msg))
-            } else if matches!(s.code(), tonic::Code::Cancelled | tonic::Code::Unknown) && is_broken_connection(&msg) {
+            } else if matches!(s.code(), tonic::Code::Cancelled | tonic::Code::Unknown)
+                && is_broken_connection(&msg)
+            {
                 // The user cancels no unary call: a cancelled or unknown status carrying a
                 // connection failure means the member went away mid-call. gRPC (and so the
                 // peer) reports that as UNAVAILABLE, which is what retry logic looks for.
@@ -216,13 +225,22 @@ pub fn error_to_response(err: &etcd_client::Error) -> Response {
         }
         E::TransportError(e) => {
             let msg = transport_message(e);
-            (code::UNAVAILABLE, if is_tls_failure(&msg) { tls_message(&msg) } else { msg })
+            (
+                code::UNAVAILABLE,
+                if is_tls_failure(&msg) {
+                    tls_message(&msg)
+                } else {
+                    msg
+                },
+            )
         }
         E::IoError(e) => (code::UNAVAILABLE, e.to_string()),
         E::InvalidArgs(m) => (code::INVALID_ARGUMENT, m.clone()),
         E::InvalidUri(e) => (code::INVALID_ARGUMENT, e.to_string()),
         E::EndpointError(m) => (code::UNAVAILABLE, m.clone()),
-        E::WatchError(m) | E::LeaseKeepAliveError(m) | E::ElectError(m) => (code::UNKNOWN, m.clone()),
+        E::WatchError(m) | E::LeaseKeepAliveError(m) | E::ElectError(m) => {
+            (code::UNKNOWN, m.clone())
+        }
         other => (code::UNKNOWN, other.to_string()),
     };
     Response::error(code, msg)
@@ -270,9 +288,19 @@ fn join_causes(first: &str, source: Option<&(dyn std::error::Error + 'static)>) 
 /// True when `message` (an error's text with its causes) tells of a failed TLS handshake.
 pub(crate) fn is_tls_failure(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    ["invalid peer certificate", "certificate required", "bad certificate", "unknown ca", "handshake failure", "tls handshake", "certificate unknown", "decrypt error", "speaks tls"]
-        .iter()
-        .any(|p| m.contains(p))
+    [
+        "invalid peer certificate",
+        "certificate required",
+        "bad certificate",
+        "unknown ca",
+        "handshake failure",
+        "tls handshake",
+        "certificate unknown",
+        "decrypt error",
+        "speaks tls",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
 }
 
 /// True when `err` is a connection that broke (see [`error_to_response`]).
@@ -286,9 +314,20 @@ const BROKEN: &str = "the connection to the etcd server broke";
 /// True when `message` tells of a connection that broke (reset, closed, HTTP/2 error).
 fn is_broken_connection(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    ["operation was canceled", "connection closed", "connection reset", "broken pipe", "error reading a body", "h2 protocol error", "transport error", "connection error", "unexpected end of file", "stream no longer needed"]
-        .iter()
-        .any(|p| m.contains(p))
+    [
+        "operation was canceled",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "error reading a body",
+        "h2 protocol error",
+        "transport error",
+        "connection error",
+        "unexpected end of file",
+        "stream no longer needed",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
 }
 
 /// A TLS failure's message, saying first that it is one.

@@ -61,7 +61,10 @@ fn globals() -> &'static Globals {
 }
 
 fn build(pid: u32) -> &'static Globals {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 4);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name(RUNTIME_THREAD_NAME)
@@ -75,7 +78,11 @@ fn build(pid: u32) -> &'static Globals {
         .expect("failed to start the etcd client runtime");
     // Leaked on purpose: the runtime lives for the whole process (or until a fork replaces it,
     // when dropping it would wait on threads the child does not have).
-    Box::leak(Box::new(Globals { pid, runtime, pool: Pool::new() }))
+    Box::leak(Box::new(Globals {
+        pid,
+        runtime,
+        pool: Pool::new(),
+    }))
 }
 
 /// The runtime of this process.

@@ -1,7 +1,9 @@
 //! Transactions (`etcdv3::Transaction` + `txn()`): comparisons and nested operations, executed
 //! as one etcd Txn and read back the way etcd-cpp-apiv3 does (peer-api.md §8).
 
-use etcd_client::{Compare as EtcdCompare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp};
+use etcd_client::{
+    Compare as EtcdCompare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp,
+};
 
 use super::client::Client;
 use super::request::KeyRange;
@@ -41,9 +43,20 @@ pub struct TxnCompare {
 /// One operation of a transaction branch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TxnOperation {
-    Range { range: KeyRange, limit: i64 },
-    Put { key: Vec<u8>, value: Vec<u8>, lease: i64, prev_kv: bool },
-    Delete { range: KeyRange, prev_kv: bool },
+    Range {
+        range: KeyRange,
+        limit: i64,
+    },
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        lease: i64,
+        prev_kv: bool,
+    },
+    Delete {
+        range: KeyRange,
+        prev_kv: bool,
+    },
     Txn(Box<Transaction>),
 }
 
@@ -89,7 +102,11 @@ fn compare(c: &TxnCompare) -> EtcdCompare {
         CompareTarget::Value => EtcdCompare::value(key, op, c.value.clone()),
         CompareTarget::Lease => EtcdCompare::lease(key, op, c.number),
     };
-    if c.range.is_single_key() { cmp } else { cmp.with_range(c.range.range_end.clone()) }
+    if c.range.is_single_key() {
+        cmp
+    } else {
+        cmp.with_range(c.range.range_end.clone())
+    }
 }
 
 fn operation(op: &TxnOperation) -> TxnOp {
@@ -101,7 +118,12 @@ fn operation(op: &TxnOperation) -> TxnOp {
             }
             TxnOp::get(range.key.clone(), Some(o))
         }
-        TxnOperation::Put { key, value, lease, prev_kv } => {
+        TxnOperation::Put {
+            key,
+            value,
+            lease,
+            prev_kv,
+        } => {
             let mut o = PutOptions::new().with_lease(*lease);
             if *prev_kv {
                 o = o.with_prev_key();
@@ -142,7 +164,11 @@ pub(crate) async fn run(client: &Client, t: Transaction) -> Response {
                 values,
                 ..Response::ok(action::TXN).with_header(r.header())
             };
-            if r.succeeded() { resp } else { resp.fail(code::COMPARE_FAILED, message::COMPARE_FAILED) }
+            if r.succeeded() {
+                resp
+            } else {
+                resp.fail(code::COMPARE_FAILED, message::COMPARE_FAILED)
+            }
         }
         Err(e) => error_to_response(&e),
     }

@@ -27,7 +27,8 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
 
 fn watch_client(client: &Client, c: &etcd_client::Client) -> etcd_client::WatchClient {
-    c.watch_client().max_decoding_message_size(client.message_limits().0)
+    c.watch_client()
+        .max_decoding_message_size(client.message_limits().0)
 }
 
 fn watch_options(range: &KeyRange, start_revision: i64) -> WatchOptions {
@@ -42,7 +43,10 @@ fn watch_options(range: &KeyRange, start_revision: i64) -> WatchOptions {
 }
 
 fn event_kv(kv: Option<&etcd_client::KeyValue>) -> Option<Kv> {
-    kv.map(|kv| Kv { ttl: -1, ..Kv::from_etcd(kv) })
+    kv.map(|kv| Kv {
+        ttl: -1,
+        ..Kv::from_etcd(kv)
+    })
 }
 
 /// The response for one batch of watch events, shaped as etcd-cpp-apiv3 does: the action, value
@@ -61,9 +65,19 @@ pub(crate) fn event_response(wr: &WatchResponse) -> Response {
         })
         .collect();
     let act = match events.first() {
-        Some(Event { event_type: EventType::Put, kv: Some(kv), .. }) if kv.version == 1 => action::CREATE,
-        Some(Event { event_type: EventType::Put, .. }) => action::SET,
-        Some(Event { event_type: EventType::Delete, .. }) => action::DELETE,
+        Some(Event {
+            event_type: EventType::Put,
+            kv: Some(kv),
+            ..
+        }) if kv.version == 1 => action::CREATE,
+        Some(Event {
+            event_type: EventType::Put,
+            ..
+        }) => action::SET,
+        Some(Event {
+            event_type: EventType::Delete,
+            ..
+        }) => action::DELETE,
         _ => action::WATCH,
     };
     let first = events.first();
@@ -79,14 +93,22 @@ pub(crate) fn event_response(wr: &WatchResponse) -> Response {
 fn cancel_response(wr: &WatchResponse) -> Response {
     let resp = Response::ok(action::WATCH).with_header(wr.header());
     if wr.compact_revision() != 0 {
-        Response { compact_revision: wr.compact_revision(), ..resp.fail(code::OUT_OF_RANGE, message::COMPACTED) }
+        Response {
+            compact_revision: wr.compact_revision(),
+            ..resp.fail(code::OUT_OF_RANGE, message::COMPACTED)
+        }
     } else {
-        let reason = if wr.cancel_reason().is_empty() { "watch cancelled by the server" } else { wr.cancel_reason() };
+        let reason = if wr.cancel_reason().is_empty() {
+            "watch cancelled by the server"
+        } else {
+            wr.cancel_reason()
+        };
         resp.fail(code::CANCELLED, reason)
     }
 }
 
 /// What a watch stream produced.
+#[allow(clippy::large_enum_variant)] // short-lived, one per stream message
 enum Step {
     /// The server refused the stream's token: log in again and reopen.
     Renew,
@@ -132,13 +154,23 @@ impl Cursor {
 /// Follows fail-over like the [`Watcher`]; gives up with the last error when no endpoint can be
 /// reached in a full round (the peer instead returns an empty success when its stream dies).
 pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: i64) -> Response {
-    let mut cursor = Cursor { next_revision: from_revision.max(0) };
+    let mut cursor = Cursor {
+        next_revision: from_revision.max(0),
+    };
     let n = client.endpoint_count();
     let mut failures = 0usize;
     let mut attempt = 0usize;
     loop {
         let opened = match client.stream_endpoint(attempt).await {
-            Ok((i, c)) => (i, watch_client(client, &c).watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision))).await),
+            Ok((i, c)) => (
+                i,
+                watch_client(client, &c)
+                    .watch(
+                        range.key.clone(),
+                        Some(watch_options(&range, cursor.next_revision)),
+                    )
+                    .await,
+            ),
             Err(StreamError::Unusable(code, msg)) => return Response::error(code, msg),
             Err(StreamError::Connect(i, e)) => (i, Err(e)),
         };
@@ -147,7 +179,9 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
         let mut stream = match opened {
             Ok(s) => s,
             Err(e) => {
-                if super::client::is_token_refusal(&error_to_response(&e).error_message) && client.renew_token(i).await {
+                if super::client::is_token_refusal(&error_to_response(&e).error_message)
+                    && client.renew_token(i).await
+                {
                     continue;
                 }
                 client.report(i, false);
@@ -163,7 +197,10 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
                 Ok(Some(wr)) => {
                     client.report(i, true);
                     failures = 0;
-                    if wr.created() && from_revision > 0 && wr.header().is_some_and(|h| h.revision() < from_revision) {
+                    if wr.created()
+                        && from_revision > 0
+                        && wr.header().is_some_and(|h| h.revision() < from_revision)
+                    {
                         // As the peer: a start revision in the future returns at once, empty.
                         return Response::ok(action::WATCH).with_header(wr.header());
                     }
@@ -261,7 +298,9 @@ impl Shared {
         if !st.ended {
             return;
         }
-        let Some(cb) = st.wait_callback.take() else { return };
+        let Some(cb) = st.wait_callback.take() else {
+            return;
+        };
         let cancelled = st.cancelled;
         st.wait_callback_pending = true;
         drop(st);
@@ -294,7 +333,12 @@ impl Watcher {
     /// within the client's connect timeout, after that timeout, with the watcher still trying in
     /// the background (a watch "from now" then starts at the revision current when it first
     /// reaches a server).
-    pub fn new(client: &Client, range: KeyRange, from_revision: i64, callback: impl Fn(Response) + Send + Sync + 'static) -> Watcher {
+    pub fn new(
+        client: &Client,
+        range: KeyRange,
+        from_revision: i64,
+        callback: impl Fn(Response) + Send + Sync + 'static,
+    ) -> Watcher {
         let w = Watcher::start(client, range, from_revision, callback);
         w.wait_started(Duration::MAX);
         w
@@ -302,7 +346,12 @@ impl Watcher {
 
     /// As [`Watcher::new`], but returns at once; [`Watcher::wait_started`] then waits (in
     /// slices, for callers that must stay interruptible) for the moment `new` would return.
-    pub fn start(client: &Client, range: KeyRange, from_revision: i64, callback: impl Fn(Response) + Send + Sync + 'static) -> Watcher {
+    pub fn start(
+        client: &Client,
+        range: KeyRange,
+        from_revision: i64,
+        callback: impl Fn(Response) + Send + Sync + 'static,
+    ) -> Watcher {
         let shared = Arc::new(Shared {
             callback: Box::new(callback),
             gate: Gate::default(),
@@ -312,9 +361,18 @@ impl Watcher {
         });
         let next_revision = Arc::new(AtomicI64::new(from_revision.max(0)));
         let start_deadline = Instant::now() + client.connect_timeout();
-        let task = runtime::spawn(run(shared.clone(), client.clone(), range, next_revision.clone()));
+        let task = runtime::spawn(run(
+            shared.clone(),
+            client.clone(),
+            range,
+            next_revision.clone(),
+        ));
         shared.lock().task = Some(task.abort_handle());
-        Watcher { shared, next_revision, start_deadline }
+        Watcher {
+            shared,
+            next_revision,
+            start_deadline,
+        }
     }
 
     /// Waits at most `at_most` until etcd has confirmed the watch, the watcher has failed for
@@ -322,14 +380,21 @@ impl Watcher {
     /// whether one of those happened.
     pub fn wait_started(&self, at_most: Duration) -> bool {
         let now = Instant::now();
-        let until = now.checked_add(at_most).map_or(self.start_deadline, |t| t.min(self.start_deadline));
+        let until = now
+            .checked_add(at_most)
+            .map_or(self.start_deadline, |t| t.min(self.start_deadline));
         let mut st = self.shared.lock();
         while !st.settled {
             let now = Instant::now();
             if now >= until {
                 return now >= self.start_deadline;
             }
-            st = self.shared.ended_cv.wait_timeout(st, until - now).unwrap_or_else(|e| e.into_inner()).0;
+            st = self
+                .shared
+                .ended_cv
+                .wait_timeout(st, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
         true
     }
@@ -363,7 +428,11 @@ impl Watcher {
         let mut st = self.shared.lock();
         st.waited = true;
         while !st.ended {
-            st = self.shared.ended_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            st = self
+                .shared
+                .ended_cv
+                .wait(st)
+                .unwrap_or_else(|e| e.into_inner());
         }
         st.cancelled
     }
@@ -381,7 +450,11 @@ impl Watcher {
         if !self.shared.gate.is_current() {
             let mut st = self.shared.lock();
             while st.wait_callback_pending {
-                st = self.shared.ended_cv.wait(st).unwrap_or_else(|e| e.into_inner());
+                st = self
+                    .shared
+                    .ended_cv
+                    .wait(st)
+                    .unwrap_or_else(|e| e.into_inner());
             }
         }
         self.shared.lock().cancelled
@@ -406,7 +479,9 @@ impl Drop for Watcher {
 }
 
 async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision: Arc<AtomicI64>) {
-    let mut cursor = Cursor { next_revision: next_revision.load(Ordering::Relaxed) };
+    let mut cursor = Cursor {
+        next_revision: next_revision.load(Ordering::Relaxed),
+    };
     let n = client.endpoint_count().max(1);
     let mut attempt = 0usize;
     let mut backoff = RETRY_MIN;
@@ -414,7 +489,10 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
         let (i, opened) = match client.stream_endpoint(attempt).await {
             Ok((i, c)) => {
                 let mut wc = watch_client(&client, &c);
-                let open = wc.watch(range.key.clone(), Some(watch_options(&range, cursor.next_revision)));
+                let open = wc.watch(
+                    range.key.clone(),
+                    Some(watch_options(&range, cursor.next_revision)),
+                );
                 match tokio::time::timeout(client.connect_timeout(), open).await {
                     Ok(r) => (i, Some(r)),
                     Err(_) => (i, None),
@@ -433,7 +511,11 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
                 loop {
                     // Until etcd confirms the watch, wait no longer than a connect; then ask for
                     // progress whenever the stream has been quiet for a while.
-                    let quiet = if created { PROGRESS_INTERVAL } else { client.connect_timeout() };
+                    let quiet = if created {
+                        PROGRESS_INTERVAL
+                    } else {
+                        client.connect_timeout()
+                    };
                     let msg = match tokio::time::timeout(quiet, stream.message()).await {
                         Ok(m) => m,
                         Err(_) if !created => {
@@ -490,7 +572,9 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
             }
             Some(Err(e)) => {
                 let e = client.explain(i, e).await;
-                if super::client::is_token_refusal(&error_to_response(&e).error_message) && client.renew_token(i).await {
+                if super::client::is_token_refusal(&error_to_response(&e).error_message)
+                    && client.renew_token(i).await
+                {
                     continue;
                 }
                 if classify(&e) == Failure::Server || is_permanent(&e) {
@@ -502,7 +586,7 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
             // No answer within the connect timeout: try the next endpoint.
             None => client.report(i, false),
         }
-        if attempt % n == 0 {
+        if attempt.is_multiple_of(n) {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(RETRY_MAX);
         }

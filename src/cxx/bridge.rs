@@ -257,15 +257,27 @@ pub mod ffi {
         fn client_execute(client: &Client, request: &RequestData) -> ResponseData;
         /// Asynchronous call; `sink.call` runs once, on a library thread that is not a runtime
         /// worker.
-        fn client_execute_async(client: &Client, request: &RequestData, sink: UniquePtr<ResponseSink>);
+        fn client_execute_async(
+            client: &Client,
+            request: &RequestData,
+            sink: UniquePtr<ResponseSink>,
+        );
         /// Asynchronous call whose `sink.call` runs on the runtime thread that finished it, saving
         /// a thread hand-off. Only for sinks that store the result and wake a waiter (a pplx
         /// `task_completion_event`); such a sink must never block or run user code.
-        fn client_execute_completing(client: &Client, request: &RequestData, sink: UniquePtr<ResponseSink>);
+        fn client_execute_completing(
+            client: &Client,
+            request: &RequestData,
+            sink: UniquePtr<ResponseSink>,
+        );
 
         /// Starts a watcher; `sink.call` receives every response with events, in order, on a
         /// library thread; never after `watcher_cancel` has returned.
-        fn watcher_new(client: &Client, spec: &WatchSpecData, sink: UniquePtr<ResponseSink>) -> Box<Watcher>;
+        fn watcher_new(
+            client: &Client,
+            spec: &WatchSpecData,
+            sink: UniquePtr<ResponseSink>,
+        ) -> Box<Watcher>;
         /// Sets the callback run once when the watcher ends; false if one was already set.
         fn watcher_set_wait_callback(watcher: &Watcher, sink: UniquePtr<BoolSink>) -> bool;
         /// Blocks until the watcher ends; true if it was cancelled.

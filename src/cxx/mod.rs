@@ -51,7 +51,7 @@ fn panic_response() -> ffi::ResponseData {
     let message = PANIC_MESSAGE.with(|m| std::mem::take(&mut *m.borrow_mut()));
     response_data(core::Response::error(
         core::response::code::INTERNAL,
-        &format!("etcd-cpp-rs: internal error: {message}"),
+        format!("etcd-cpp-rs: internal error: {message}"),
     ))
 }
 
@@ -136,16 +136,37 @@ fn request(r: &ffi::RequestData) -> Option<Request> {
     let by_index = || core::Compare::ModRevision(r.old_index);
     Some(match r.op {
         Op::Head => Request::Head,
-        Op::Get => Request::Get { key, revision: r.revision },
+        Op::Get => Request::Get {
+            key,
+            revision: r.revision,
+        },
         Op::Set => Request::Put { key, value, lease },
         Op::Add => Request::Add { key, value, lease },
         Op::Modify => Request::Modify { key, value, lease },
-        Op::ModifyIfValue => Request::ModifyIf { key, value, compare: by_value(), lease },
-        Op::ModifyIfIndex => Request::ModifyIf { key, value, compare: by_index(), lease },
+        Op::ModifyIfValue => Request::ModifyIf {
+            key,
+            value,
+            compare: by_value(),
+            lease,
+        },
+        Op::ModifyIfIndex => Request::ModifyIf {
+            key,
+            value,
+            compare: by_index(),
+            lease,
+        },
         Op::Rm => Request::Rm { key },
-        Op::RmIfValue => Request::RmIf { key, compare: by_value() },
-        Op::RmIfIndex => Request::RmIf { key, compare: by_index() },
-        Op::Rmdir => Request::Rmdir { range: key_range(&r.key, &r.range_end, r.has_range_end, r.recursive) },
+        Op::RmIfValue => Request::RmIf {
+            key,
+            compare: by_value(),
+        },
+        Op::RmIfIndex => Request::RmIf {
+            key,
+            compare: by_index(),
+        },
+        Op::Rmdir => Request::Rmdir {
+            range: key_range(&r.key, &r.range_end, r.has_range_end, r.recursive),
+        },
         Op::Ls => Request::Range {
             range: key_range(&r.key, &r.range_end, r.has_range_end, true),
             limit: r.limit,
@@ -161,14 +182,37 @@ fn request(r: &ffi::RequestData) -> Option<Request> {
         Op::LeaseTimeToLive => Request::LeaseTimeToLive { id: lease },
         Op::LeaseLeases => Request::LeaseLeases,
         Op::Txn => Request::Txn(transaction(&r.txns, 0, 0)?),
-        Op::Lock => Request::Lock { name: key, ttl: r.ttl },
+        Op::Lock => Request::Lock {
+            name: key,
+            ttl: r.ttl,
+        },
         Op::LockWithLease => Request::LockWithLease { name: key, lease },
         Op::Unlock => Request::Unlock { key },
-        Op::Campaign => Request::Campaign { name: r.name.clone(), lease, value },
-        Op::Proclaim => Request::Proclaim { name: r.name.clone(), lease, key, revision: r.revision, value },
-        Op::Leader => Request::Leader { name: r.name.clone() },
-        Op::Resign => Request::Resign { name: r.name.clone(), lease, key, revision: r.revision },
-        Op::MemberAdd => Request::MemberAdd { peer_urls: r.peer_urls.clone(), learner: r.is_learner },
+        Op::Campaign => Request::Campaign {
+            name: r.name.clone(),
+            lease,
+            value,
+        },
+        Op::Proclaim => Request::Proclaim {
+            name: r.name.clone(),
+            lease,
+            key,
+            revision: r.revision,
+            value,
+        },
+        Op::Leader => Request::Leader {
+            name: r.name.clone(),
+        },
+        Op::Resign => Request::Resign {
+            name: r.name.clone(),
+            lease,
+            key,
+            revision: r.revision,
+        },
+        Op::MemberAdd => Request::MemberAdd {
+            peer_urls: r.peer_urls.clone(),
+            learner: r.is_learner,
+        },
         Op::MemberList => Request::MemberList,
         Op::MemberRemove => Request::MemberRemove { id: r.member_id },
         _ => return None,
@@ -185,8 +229,12 @@ fn transaction(txns: &[ffi::TxnData], i: usize, depth: usize) -> Option<core::Tr
         .map(|c| {
             Some(core::TxnCompare {
                 range: key_range(&c.key, &c.range_end, !c.range_end.is_empty(), false),
-                target: [T::Version, T::Create, T::Mod, T::Value, T::Lease].get(usize::try_from(c.target).ok()?).copied()?,
-                result: [R::Equal, R::Greater, R::Less, R::NotEqual].get(usize::try_from(c.result).ok()?).copied()?,
+                target: [T::Version, T::Create, T::Mod, T::Value, T::Lease]
+                    .get(usize::try_from(c.target).ok()?)
+                    .copied()?,
+                result: [R::Equal, R::Greater, R::Less, R::NotEqual]
+                    .get(usize::try_from(c.result).ok()?)
+                    .copied()?,
                 value: c.value.clone(),
                 number: c.number,
             })
@@ -195,22 +243,43 @@ fn transaction(txns: &[ffi::TxnData], i: usize, depth: usize) -> Option<core::Tr
     let ops = |list: &[ffi::TxnOpData]| {
         list.iter()
             .map(|o| {
-                let range = || key_range(&o.key, &o.range_end, !o.range_end.is_empty(), o.recursive);
+                let range =
+                    || key_range(&o.key, &o.range_end, !o.range_end.is_empty(), o.recursive);
                 Some(match o.kind {
-                    0 => O::Range { range: range(), limit: o.limit },
-                    1 => O::Put { key: o.key.clone(), value: o.value.clone(), lease: o.lease, prev_kv: o.prev_kv },
-                    2 => O::Delete { range: range(), prev_kv: o.prev_kv },
-                    3 if o.txn_index > i => O::Txn(Box::new(transaction(txns, o.txn_index, depth + 1)?)),
+                    0 => O::Range {
+                        range: range(),
+                        limit: o.limit,
+                    },
+                    1 => O::Put {
+                        key: o.key.clone(),
+                        value: o.value.clone(),
+                        lease: o.lease,
+                        prev_kv: o.prev_kv,
+                    },
+                    2 => O::Delete {
+                        range: range(),
+                        prev_kv: o.prev_kv,
+                    },
+                    3 if o.txn_index > i => {
+                        O::Txn(Box::new(transaction(txns, o.txn_index, depth + 1)?))
+                    }
                     _ => return None,
                 })
             })
             .collect::<Option<Vec<_>>>()
     };
-    Some(core::Transaction { compares, success: ops(&t.success)?, failure: ops(&t.failure)? })
+    Some(core::Transaction {
+        compares,
+        success: ops(&t.success)?,
+        failure: ops(&t.failure)?,
+    })
 }
 
 fn invalid_request() -> core::Response {
-    core::Response::error(core::response::code::INVALID_ARGUMENT, "etcd-cpp-rs: unknown operation")
+    core::Response::error(
+        core::response::code::INVALID_ARGUMENT,
+        "etcd-cpp-rs: unknown operation",
+    )
 }
 
 fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::ClientOptions {
@@ -219,7 +288,11 @@ fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::Clie
     let size = |v: i64| if v > 0 { v as usize } else { i32::MAX as usize };
     core::ClientOptions {
         user: Some((o.user.clone(), o.password.clone())),
-        auth_token_ttl: if o.auth_token_ttl > 0 { o.auth_token_ttl } else { d.auth_token_ttl },
+        auth_token_ttl: if o.auth_token_ttl > 0 {
+            o.auth_token_ttl
+        } else {
+            d.auth_token_ttl
+        },
         tls: o.tls.then(|| core::client::TlsFiles {
             ca: o.ca.clone(),
             cert: o.cert.clone(),
@@ -233,13 +306,18 @@ fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::Clie
         keepalive_time: ms(o.keepalive_time_ms).unwrap_or(d.keepalive_time),
         keepalive_timeout: ms(o.keepalive_timeout_ms).unwrap_or(d.keepalive_timeout),
         load_balancing: core::LoadBalancing::from_name(load_balancer),
-        ..d
     }
 }
 
-fn client_new(endpoints: &str, load_balancer: &str, options: &ffi::ClientOptionsData) -> Box<Client> {
+fn client_new(
+    endpoints: &str,
+    load_balancer: &str,
+    options: &ffi::ClientOptionsData,
+) -> Box<Client> {
     crate::host::prepare();
-    let c = guard(lame_client, || core::Client::new(endpoints, client_options(load_balancer, options)));
+    let c = guard(lame_client, || {
+        core::Client::new(endpoints, client_options(load_balancer, options))
+    });
     Box::new(Client(c))
 }
 
@@ -281,7 +359,11 @@ fn client_execute(client: &Client, request: &ffi::RequestData) -> ffi::ResponseD
     })
 }
 
-fn client_execute_async(client: &Client, request: &ffi::RequestData, sink: UniquePtr<ffi::ResponseSink>) {
+fn client_execute_async(
+    client: &Client,
+    request: &ffi::RequestData,
+    sink: UniquePtr<ffi::ResponseSink>,
+) {
     let deliver = move |resp: core::Response| {
         if let Some(s) = sink.as_ref() {
             let _ = s.call(&response_data(resp));
@@ -293,7 +375,11 @@ fn client_execute_async(client: &Client, request: &ffi::RequestData, sink: Uniqu
     }
 }
 
-fn client_execute_completing(client: &Client, request: &ffi::RequestData, sink: UniquePtr<ffi::ResponseSink>) {
+fn client_execute_completing(
+    client: &Client,
+    request: &ffi::RequestData,
+    sink: UniquePtr<ffi::ResponseSink>,
+) {
     let deliver = move |resp: core::Response| {
         if let Some(s) = sink.as_ref() {
             let _ = s.call(&response_data(resp));
@@ -305,15 +391,29 @@ fn client_execute_completing(client: &Client, request: &ffi::RequestData, sink: 
     }
 }
 
-fn watcher_new(client: &Client, spec: &ffi::WatchSpecData, sink: UniquePtr<ffi::ResponseSink>) -> Box<Watcher> {
-    let range = key_range(&spec.key, &spec.range_end, spec.has_range_end, spec.recursive);
+fn watcher_new(
+    client: &Client,
+    spec: &ffi::WatchSpecData,
+    sink: UniquePtr<ffi::ResponseSink>,
+) -> Box<Watcher> {
+    let range = key_range(
+        &spec.key,
+        &spec.range_end,
+        spec.has_range_end,
+        spec.recursive,
+    );
     let callback = move |resp: core::Response| {
         if let Some(s) = sink.as_ref() {
             let _ = s.call(&response_data(resp));
         }
     };
     // Building a watcher only allocates and spawns; it has no panicking paths of its own.
-    Box::new(Watcher(core::Watcher::new(&client.0, range, spec.from_revision, callback)))
+    Box::new(Watcher(core::Watcher::new(
+        &client.0,
+        range,
+        spec.from_revision,
+        callback,
+    )))
 }
 
 fn watcher_set_wait_callback(watcher: &Watcher, sink: UniquePtr<ffi::BoolSink>) -> bool {
@@ -349,7 +449,12 @@ fn error_data(e: Option<core::KeepAliveError>) -> ffi::KeepAliveErrorData {
     }
 }
 
-fn keepalive_new(client: &Client, ttl: i64, lease_id: i64, handler: UniquePtr<ffi::ErrorSink>) -> Box<KeepAlive> {
+fn keepalive_new(
+    client: &Client,
+    ttl: i64,
+    lease_id: i64,
+    handler: UniquePtr<ffi::ErrorSink>,
+) -> Box<KeepAlive> {
     let handler: Option<Box<dyn Fn(core::KeepAliveError) + Send + Sync>> = match handler.as_ref() {
         Some(h) if h.is_set() => Some(Box::new(move |e| {
             if let Some(h) = handler.as_ref() {
@@ -358,7 +463,9 @@ fn keepalive_new(client: &Client, ttl: i64, lease_id: i64, handler: UniquePtr<ff
         })),
         _ => None,
     };
-    Box::new(KeepAlive(core::KeepAlive::new(&client.0, ttl, lease_id, handler)))
+    Box::new(KeepAlive(core::KeepAlive::new(
+        &client.0, ttl, lease_id, handler,
+    )))
 }
 
 fn keepalive_lease(keepalive: &KeepAlive) -> i64 {
@@ -371,7 +478,10 @@ fn keepalive_cancel(keepalive: &KeepAlive) {
 
 fn keepalive_check(keepalive: &KeepAlive) -> ffi::KeepAliveErrorData {
     guard(
-        || ffi::KeepAliveErrorData { kind: 1, message: "etcd-cpp-rs: internal error".into() },
+        || ffi::KeepAliveErrorData {
+            kind: 1,
+            message: "etcd-cpp-rs: internal error".into(),
+        },
         || error_data(keepalive.0.check()),
     )
 }

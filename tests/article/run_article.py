@@ -39,23 +39,44 @@ def enter_namespace(args):
     ip = find_ip()
     unshare = shutil.which("unshare")
     if not ip or not unshare:
-        print("SKIP: 'unshare' (util-linux) and 'ip' (iproute2) are needed for a private network "
-              "namespace")
+        print(
+            "SKIP: 'unshare' (util-linux) and 'ip' (iproute2) are needed for a private network "
+            "namespace"
+        )
         return SKIP
     reasons = []
     for prefix in ([unshare, "-n"], [unshare, "-r", "-n"]):
-        probe = subprocess.run(prefix + [ip, "link", "set", "lo", "up"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        probe = subprocess.run(
+            prefix + [ip, "link", "set", "lo", "up"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         if probe.returncode == 0:
             sys.stdout.flush()
-            os.execv(unshare, prefix + [sys.executable, os.path.abspath(__file__), "--inside",
-                                        "--get", args.get, "--put", args.put,
-                                        "--expected", args.expected,
-                                        "--timeout", str(args.timeout)])
-        reasons.append("unshare " + " ".join(prefix[1:]) + ": "
-                       + probe.stdout.decode(errors="replace").strip())
-    print("SKIP: cannot create a private network namespace, which the article's programs need "
-          "to have 127.0.0.1:2379 to themselves (" + "; ".join(reasons) + ")")
+            os.execv(
+                unshare,
+                prefix
+                + [
+                    sys.executable,
+                    os.path.abspath(__file__),
+                    "--inside",
+                    "--get",
+                    args.get,
+                    "--put",
+                    args.put,
+                    "--expected",
+                    args.expected,
+                    "--timeout",
+                    str(args.timeout),
+                ],
+            )
+        reasons.append(
+            "unshare " + " ".join(prefix[1:]) + ": " + probe.stdout.decode(errors="replace").strip()
+        )
+    print(
+        "SKIP: cannot create a private network namespace, which the article's programs need "
+        "to have 127.0.0.1:2379 to themselves (" + "; ".join(reasons) + ")"
+    )
     return SKIP
 
 
@@ -82,13 +103,19 @@ def scenario(args, workdir):
     """Returns (ok, message)."""
     timeout = args.timeout
     expected = read_text(args.expected)
-    files = {name: os.path.join(workdir, name)
-             for name in ("put.out", "put.err", "get.out", "get.err")}
+    files = {
+        name: os.path.join(workdir, name) for name in ("put.out", "put.err", "get.out", "get.err")
+    }
     handles = {name: open(path, "wb") for name, path in files.items()}
 
     def launch(binary, name):
-        return subprocess.Popen([binary], stdin=subprocess.DEVNULL, stdout=handles[name + ".out"],
-                                stderr=handles[name + ".err"], preexec_fn=_exit_with_parent)
+        return subprocess.Popen(
+            [binary],
+            stdin=subprocess.DEVNULL,
+            stdout=handles[name + ".out"],
+            stderr=handles[name + ".err"],
+            preexec_fn=_exit_with_parent,
+        )
 
     def report(message):
         details = [message]
@@ -102,21 +129,31 @@ def scenario(args, workdir):
         put = launch(args.put, "put")
         get = None
         try:
+
             def registered():
                 return sorted(key for key, _ in etcd.get_prefix("/service/")) == SERVICE_KEYS
 
-            if not wait_until(lambda: registered() or put.poll() is not None, timeout) \
-                    or not registered():
-                return report(f"put did not register {SERVICE_KEYS} within {timeout} s "
-                              f"(exit code {put.poll()}); etcd has "
-                              f"{etcd.get_prefix('/service/')}")
+            if (
+                not wait_until(lambda: registered() or put.poll() is not None, timeout)
+                or not registered()
+            ):
+                return report(
+                    f"put did not register {SERVICE_KEYS} within {timeout} s "
+                    f"(exit code {put.poll()}); etcd has "
+                    f"{etcd.get_prefix('/service/')}"
+                )
             print("put registered both services; starting get", flush=True)
 
             get = launch(args.get, "get")
-            if not wait_until(lambda: line_count(files["get.out"]) >= 2 or get.poll() is not None,
-                              timeout) or get.poll() is not None:
-                return report(f"get did not list the services within {timeout} s "
-                              f"(exit code {get.poll()})")
+            if (
+                not wait_until(
+                    lambda: line_count(files["get.out"]) >= 2 or get.poll() is not None, timeout
+                )
+                or get.poll() is not None
+            ):
+                return report(
+                    f"get did not list the services within {timeout} s (exit code {get.poll()})"
+                )
             print("get listed the services; waiting for put to exit", flush=True)
 
             try:
@@ -128,10 +165,13 @@ def scenario(args, workdir):
             print("put exited; waiting for the lease to expire", flush=True)
 
             expected_lines = expected.count("\n")
-            if not wait_until(lambda: line_count(files["get.out"]) >= expected_lines
-                              or get.poll() is not None, timeout):
-                return report(f"get did not print the two DELETE events within {timeout} s "
-                              f"after put exited")
+            if not wait_until(
+                lambda: line_count(files["get.out"]) >= expected_lines or get.poll() is not None,
+                timeout,
+            ):
+                return report(
+                    f"get did not print the two DELETE events within {timeout} s after put exited"
+                )
             if get.poll() is not None:
                 return report(f"get exited early with code {get.returncode}")
         finally:
@@ -143,8 +183,14 @@ def scenario(args, workdir):
 
     actual = read_text(files["get.out"])
     if actual != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
-                                            "article (expected)", "get (actual)"))
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(True),
+                actual.splitlines(True),
+                "article (expected)",
+                "get (actual)",
+            )
+        )
         return report("get's output differs from the article's:\n" + diff)
     return True, "get's output matches the article:\n" + actual.rstrip()
 
@@ -154,8 +200,9 @@ def main():
     parser.add_argument("--get", required=True)
     parser.add_argument("--put", required=True)
     parser.add_argument("--expected", required=True)
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="seconds to wait for each step (default 30)")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for each step (default 30)"
+    )
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     for path in (args.get, args.put):

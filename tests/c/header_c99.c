@@ -3,7 +3,6 @@
  * its include guard works, and its types are usable from plain C.
  */
 #include "etcd/etcd.h"
-#include "etcd/etcd.h"
 
 int etcd_header_check_c99(void);
 

@@ -1,9 +1,8 @@
 // The C API header compiled as C++ (C++11, strict warnings): it declares its functions
 // extern "C" and its enums with a fixed underlying type.
-#include "etcd/etcd.h"
-#include "etcd/etcd.h"
-
 #include <type_traits>
+
+#include "etcd/etcd.h"
 
 static_assert(std::is_same<std::underlying_type<etcd_status>::type, uint32_t>::value,
               "etcd_status is a 32-bit enum");

@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/Watcher.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -181,15 +180,15 @@ TEST_F(AuthTest, WatcherWithCredentials) {
         new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/key", collect()));
     watchers.emplace_back(
         new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/r", "/auth/w/s", collect()));
-    watchers.emplace_back(new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/from", 0,
-                                            collect(), false, 300));
+    watchers.emplace_back(
+        new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/from", 0, collect(), false, 300));
     watchers.emplace_back(new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/rf",
                                             "/auth/w/rg", 0, collect(), 300));
     // The same with a wait callback.
     watchers.emplace_back(
         new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/key", collect(), on_end));
-    watchers.emplace_back(new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/r",
-                                            "/auth/w/s", collect(), on_end));
+    watchers.emplace_back(new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/r", "/auth/w/s",
+                                            collect(), on_end));
     watchers.emplace_back(new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/from", 0,
                                             collect(), on_end, true));
     watchers.emplace_back(new etcd::Watcher(url(), "root", kRootPassword, "/auth/w/rf",
@@ -290,8 +289,9 @@ TEST(AuthTokenTest, ShortLivedTokensAreRenewed) {
 
   // A watcher with credentials keeps delivering across token expiry.
   etcdtest::Collector<std::string> seen;
-  etcd::Watcher watcher(cluster.endpoint(), "app", kAppPassword, "/app/w", 0,
-                        [&seen](etcd::Response r) { seen.add(r.value().as_string()); }, false, 2);
+  etcd::Watcher watcher(
+      cluster.endpoint(), "app", kAppPassword, "/app/w", 0,
+      [&seen](etcd::Response r) { seen.add(r.value().as_string()); }, false, 2);
   etcdtest::Repeater writer([&] { app.put("/app/w", "early"); });
   ASSERT_TRUE(seen.wait_size(1, seconds(10)));
   writer.stop();

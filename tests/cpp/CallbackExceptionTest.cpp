@@ -12,12 +12,11 @@
 #include <string>
 #include <thread>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/Watcher.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -214,14 +213,12 @@ TEST_F(CallbackExceptionTest, ThenContinuationExceptionGoesIntoItsTask) {
   ASSERT_TRUE(sync_.put(p_ + "k", "v").is_ok());
   StderrCapture capture;
 
-  pplx::task<int> std_error = client.get(p_ + "k").then([](etcd::Response) -> int {
-    throw std::runtime_error("in a continuation");
-  });
+  pplx::task<int> std_error = client.get(p_ + "k").then(
+      [](etcd::Response) -> int { throw std::runtime_error("in a continuation"); });
   EXPECT_THROW(std_error.get(), std::runtime_error);
 
-  pplx::task<void> other = client.get(p_ + "k").then([](etcd::Response) {
-    throw NotAnException{3};
-  });
+  pplx::task<void> other =
+      client.get(p_ + "k").then([](etcd::Response) { throw NotAnException{3}; });
   try {
     other.get();
     ADD_FAILURE() << "get() did not throw";

@@ -11,12 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/v3/action_constants.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -46,10 +45,10 @@ class BlockingClient {
 
   etcd::Client client;
 
-#define ETCD_TEST_BLOCKING(name)                                             \
-  template <class... A>                                                      \
+#define ETCD_TEST_BLOCKING(name)                                            \
+  template <class... A>                                                     \
   auto name(A&&... a)->decltype(client.name(std::forward<A>(a)...).get()) { \
-    return client.name(std::forward<A>(a)...).get();                         \
+    return client.name(std::forward<A>(a)...).get();                        \
   }
   ETCD_TEST_BLOCKING(head)
   ETCD_TEST_BLOCKING(get)
@@ -1108,8 +1107,9 @@ TEST_F(ClientTest, ThenTakingResponse) {
 
 TEST_F(ClientTest, ThenTakingTask) {
   put(p_ + "k", "v");
-  pplx::task<int> t = async_.get(p_ + "missing").then(
-      [](pplx::task<etcd::Response> done) { return done.get().error_code(); });
+  pplx::task<int> t = async_.get(p_ + "missing").then([](pplx::task<etcd::Response> done) {
+    return done.get().error_code();
+  });
   EXPECT_EQ(100, t.get());
   pplx::task<std::string> s = async_.get(p_ + "k").then(
       [](pplx::task<etcd::Response> done) { return done.get().value().as_string(); });
@@ -1119,17 +1119,16 @@ TEST_F(ClientTest, ThenTakingTask) {
 TEST_F(ClientTest, ThenChainsAndUnwraps) {
   etcd::Client& c = async_;
   const std::string key = p_ + "k";
-  pplx::task<etcd::Response> chained =
-      c.put(key, "first")
-          .then([&c, key](etcd::Response r) {
-            EXPECT_TRUE(r.is_ok());
-            return c.modify(key, "second");
-          })
-          .then([&c, key](etcd::Response r) {
-            EXPECT_EQ("update", r.action());
-            EXPECT_EQ("first", r.prev_value().as_string());
-            return c.get(key);
-          });
+  pplx::task<etcd::Response> chained = c.put(key, "first")
+                                           .then([&c, key](etcd::Response r) {
+                                             EXPECT_TRUE(r.is_ok());
+                                             return c.modify(key, "second");
+                                           })
+                                           .then([&c, key](etcd::Response r) {
+                                             EXPECT_EQ("update", r.action());
+                                             EXPECT_EQ("first", r.prev_value().as_string());
+                                             return c.get(key);
+                                           });
   etcd::Response last = chained.get();
   ASSERT_TRUE(last.is_ok());
   EXPECT_EQ("second", last.value().as_string());
@@ -1147,9 +1146,8 @@ TEST_F(ClientTest, ContinuationOnCompletedTask) {
 }
 
 TEST_F(ClientTest, ExceptionInContinuationReachesTask) {
-  pplx::task<int> t = async_.head().then([](etcd::Response) -> int {
-    throw std::runtime_error("boom");
-  });
+  pplx::task<int> t =
+      async_.head().then([](etcd::Response) -> int { throw std::runtime_error("boom"); });
   EXPECT_THROW(t.get(), std::runtime_error);
 }
 

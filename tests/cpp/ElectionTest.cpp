@@ -7,11 +7,10 @@
 #include <string>
 #include <thread>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -75,12 +74,11 @@ TEST_F(ElectionTest, CampaignProclaimLeaderResign) {
   EXPECT_EQ("second", sync_.leader(name).value().as_string());
 
   // Proclaiming with a key that is not the leader's fails.
-  etcd::Response wrong = sync_.proclaim(name, id, name + "/not-the-leader",
-                                        won.value().created_index(), "third");
+  etcd::Response wrong =
+      sync_.proclaim(name, id, name + "/not-the-leader", won.value().created_index(), "third");
   EXPECT_FALSE(wrong.is_ok());
 
-  etcd::Response resigned =
-      sync_.resign(name, id, won.value().key(), won.value().created_index());
+  etcd::Response resigned = sync_.resign(name, id, won.value().key(), won.value().created_index());
   ASSERT_TRUE(resigned.is_ok()) << resigned.error_message();
   EXPECT_EQ(etcdv3::RESIGN_ACTION, resigned.action());
   etcd::Response none = sync_.leader(name);
@@ -104,9 +102,9 @@ TEST_F(ElectionTest, AsyncClient) {
   pplx::task<etcd::Response> second = client_.campaign(name, second_lease, "b");
   EXPECT_FALSE(second.is_done());
 
-  etcd::Response proclaimed = client_.proclaim(name, first_lease, first.value().key(),
-                                               first.value().created_index(), "a2")
-                                  .get();
+  etcd::Response proclaimed =
+      client_.proclaim(name, first_lease, first.value().key(), first.value().created_index(), "a2")
+          .get();
   EXPECT_EQ("preclaim", proclaimed.action());
   EXPECT_EQ("a2", observer->WaitOnce().value().as_string());
   EXPECT_EQ("a2", client_.leader(name).get().value().as_string());
@@ -214,8 +212,8 @@ TEST(ElectionClusterTest, ThreeMembers) {
   EXPECT_EQ("m1", observer->WaitOnce().value().as_string());
   EXPECT_EQ("m1", c2.leader(name).value().as_string());
 
-  etcd::Response proclaimed = c2.proclaim(name, l1, second.value().key(),
-                                          second.value().created_index(), "m1-again");
+  etcd::Response proclaimed =
+      c2.proclaim(name, l1, second.value().key(), second.value().created_index(), "m1-again");
   EXPECT_TRUE(proclaimed.is_ok()) << proclaimed.error_message();
   EXPECT_EQ("m1-again", observer->WaitOnce().value().as_string());
 

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -44,8 +45,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -560,8 +559,8 @@ inline std::string base64(const std::string& in) {
     out += table[(n >> 12) & 63];
     out += "==";
   } else if (i + 2 == in.size()) {
-    unsigned n = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8);
+    unsigned n =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += table[(n >> 18) & 63];
     out += table[(n >> 12) & 63];
     out += table[(n >> 6) & 63];
@@ -819,9 +818,9 @@ class EtcdCluster {
         continue;
       }
       std::string body;
-      int status = detail::http_request("127.0.0.1", members_[i].admin_port, "POST",
-                                        "/v3/maintenance/status", "{}", std::chrono::seconds(2),
-                                        &body);
+      int status =
+          detail::http_request("127.0.0.1", members_[i].admin_port, "POST",
+                               "/v3/maintenance/status", "{}", std::chrono::seconds(2), &body);
       if (status != 200) {
         continue;
       }
@@ -892,11 +891,10 @@ class EtcdCluster {
     } else {
       end = std::string(1, '\0');
     }
-    return gateway("/v3/auth/role/grant",
-                   "{\"name\":\"" + role +
-                       "\",\"perm\":{\"permType\":\"READWRITE\",\"key\":\"" +
-                       detail::base64(prefix) + "\",\"range_end\":\"" + detail::base64(end) +
-                       "\"}}");
+    return gateway("/v3/auth/role/grant", "{\"name\":\"" + role +
+                                              "\",\"perm\":{\"permType\":\"READWRITE\",\"key\":\"" +
+                                              detail::base64(prefix) + "\",\"range_end\":\"" +
+                                              detail::base64(end) + "\"}}");
   }
 
   /// Grants `role` to `user` ("root" is etcd's built-in all-powerful role).
@@ -968,8 +966,8 @@ class EtcdCluster {
       return false;
     }
     for (const std::string who : {"server", "client"}) {
-      if (!run({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + who,
-                "-keyout", d + "/" + who + ".key", "-out", d + "/" + who + ".csr"}) ||
+      if (!run({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + who, "-keyout",
+                d + "/" + who + ".key", "-out", d + "/" + who + ".csr"}) ||
           !run({"openssl", "x509", "-req", "-in", d + "/" + who + ".csr", "-CA", d + "/ca.crt",
                 "-CAkey", d + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile",
                 d + "/" + who + ".ext", "-out", d + "/" + who + ".crt"})) {

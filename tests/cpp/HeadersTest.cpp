@@ -5,6 +5,17 @@
 //
 // Each header also compiles on its own as C++11 and C++17, and all of them together in a C++11
 // program, with -Wall -Wextra -Wpedantic -Werror: see tests/CMakeLists.txt (etcd-header-check).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
 #include "etcd/Client.hpp"
 #include "etcd/ClientOptions.hpp"
 #include "etcd/KeepAlive.hpp"
@@ -16,17 +27,6 @@
 #include "etcd/v3/Transaction.hpp"
 #include "etcd/v3/action_constants.hpp"
 #include "pplx/pplxtasks.h"
-
-#include <chrono>
-#include <cstdint>
-#include <exception>
-#include <functional>
-#include <memory>
-#include <string>
-#include <type_traits>
-#include <utility>
-
-#include <gtest/gtest.h>
 
 namespace {
 
@@ -46,12 +46,12 @@ using Task = pplx::task<etcd::Response>;
 
 template <class C>
 constexpr bool has_client_constructors() {
-  return is_constructible<C, string>::value &&                                  // url
-         is_constructible<C, string, string>::value &&                          // url, lb
-         is_constructible<C, string, etcd::ClientOptions>::value &&             // url, options
-         is_constructible<C, string, string, string>::value &&                  // user, password
-         is_constructible<C, string, string, string, int>::value &&             // + token ttl
-         is_constructible<C, string, string, string, int, string>::value &&     // + lb
+  return is_constructible<C, string>::value &&                               // url
+         is_constructible<C, string, string>::value &&                       // url, lb
+         is_constructible<C, string, etcd::ClientOptions>::value &&          // url, options
+         is_constructible<C, string, string, string>::value &&               // user, password
+         is_constructible<C, string, string, string, int>::value &&          // + token ttl
+         is_constructible<C, string, string, string, int, string>::value &&  // + lb
          is_constructible<C, string, string, string, int, etcd::ClientOptions>::value &&
          is_constructible<C, string, string, string, string, string>::value &&  // TLS
          is_constructible<C, string, string, string, string, string, string>::value &&
@@ -80,13 +80,13 @@ static_assert(is_same<decltype(etcd::SyncClient::WithUser(string(), string(), st
                                                           etcd::ClientOptions())),
                       etcd::SyncClient*>::value,
               "SyncClient::WithUser(options)");
-static_assert(is_same<decltype(etcd::SyncClient::WithSSL(string(), string())),
-                      etcd::SyncClient*>::value,
-              "SyncClient::WithSSL with defaults");
-static_assert(is_same<decltype(etcd::SyncClient::WithSSL(string(), etcd::ClientOptions(),
-                                                         string())),
-                      etcd::SyncClient*>::value,
-              "SyncClient::WithSSL(options)");
+static_assert(
+    is_same<decltype(etcd::SyncClient::WithSSL(string(), string())), etcd::SyncClient*>::value,
+    "SyncClient::WithSSL with defaults");
+static_assert(
+    is_same<decltype(etcd::SyncClient::WithSSL(string(), etcd::ClientOptions(), string())),
+            etcd::SyncClient*>::value,
+    "SyncClient::WithSSL(options)");
 static_assert(is_same<decltype(etcd::Client::WithUrl(string())), etcd::Client*>::value,
               "Client::WithUrl");
 static_assert(is_same<decltype(etcd::Client::WithUser(string(), string(), string(), 60)),
@@ -100,31 +100,31 @@ static_assert(is_same<decltype(etcd::Client::WithClient(nullptr)), etcd::Client*
               "Client::WithClient");
 
 // Watcher: the user/password and TLS constructors (with and without wait callback), and options.
-static_assert(is_constructible<etcd::Watcher, string, string, string, string, Callback>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, Callback, bool,
-                                   int>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, string,
-                                   Callback>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, int64_t,
-                                   Callback, bool, int>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, string,
-                                   int64_t, Callback, int>::value,
-              "Watcher user/password constructors");
+static_assert(
+    is_constructible<etcd::Watcher, string, string, string, string, Callback>::value &&
+        is_constructible<etcd::Watcher, string, string, string, string, Callback, bool,
+                         int>::value &&
+        is_constructible<etcd::Watcher, string, string, string, string, string, Callback>::value &&
+        is_constructible<etcd::Watcher, string, string, string, string, int64_t, Callback, bool,
+                         int>::value &&
+        is_constructible<etcd::Watcher, string, string, string, string, string, int64_t, Callback,
+                         int>::value,
+    "Watcher user/password constructors");
 static_assert(is_constructible<etcd::Watcher, string, string, string, string, Callback,
                                WaitCallback>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, string,
-                                   Callback, WaitCallback>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, int64_t,
-                                   Callback, WaitCallback, bool, int>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, string,
-                                   int64_t, Callback, WaitCallback, int>::value,
+                  is_constructible<etcd::Watcher, string, string, string, string, string, Callback,
+                                   WaitCallback>::value &&
+                  is_constructible<etcd::Watcher, string, string, string, string, int64_t, Callback,
+                                   WaitCallback, bool, int>::value &&
+                  is_constructible<etcd::Watcher, string, string, string, string, string, int64_t,
+                                   Callback, WaitCallback, int>::value,
               "Watcher user/password constructors with wait callback");
 static_assert(is_constructible<etcd::Watcher, string, string, string, string, string, int64_t,
                                Callback, bool, string>::value &&
                   is_constructible<etcd::Watcher, string, string, string, string, string, string,
                                    int64_t, Callback, string>::value &&
-                  is_constructible<etcd::Watcher, string, string, string, string, string,
-                                   int64_t, Callback, WaitCallback, bool, string>::value &&
+                  is_constructible<etcd::Watcher, string, string, string, string, string, int64_t,
+                                   Callback, WaitCallback, bool, string>::value &&
                   is_constructible<etcd::Watcher, string, string, string, string, string, string,
                                    int64_t, Callback, WaitCallback, string>::value,
               "Watcher TLS constructors");
@@ -136,20 +136,18 @@ static_assert(is_constructible<etcd::Watcher, string, etcd::ClientOptions, strin
 static_assert(!std::is_copy_constructible<etcd::Watcher>::value, "Watcher is not copyable");
 
 // KeepAlive: the user/password and TLS constructors, and options.
-static_assert(is_constructible<etcd::KeepAlive, string, string, string, int>::value &&
-                  is_constructible<etcd::KeepAlive, string, string, string, int, int64_t,
-                                   int>::value &&
-                  is_constructible<etcd::KeepAlive, string, string, string, Handler, int>::value &&
-                  is_constructible<etcd::KeepAlive, string, string, string, Handler, int, int64_t,
-                                   int>::value &&
-                  is_constructible<etcd::KeepAlive, string, string, string, string, Handler,
-                                   int>::value &&
-                  is_constructible<etcd::KeepAlive, string, string, string, string, Handler, int,
-                                   int64_t, string>::value &&
-                  is_constructible<etcd::KeepAlive, string, etcd::ClientOptions, int>::value &&
-                  is_constructible<etcd::KeepAlive, string, etcd::ClientOptions, Handler,
-                                   int>::value,
-              "KeepAlive constructors");
+static_assert(
+    is_constructible<etcd::KeepAlive, string, string, string, int>::value &&
+        is_constructible<etcd::KeepAlive, string, string, string, int, int64_t, int>::value &&
+        is_constructible<etcd::KeepAlive, string, string, string, Handler, int>::value &&
+        is_constructible<etcd::KeepAlive, string, string, string, Handler, int, int64_t,
+                         int>::value &&
+        is_constructible<etcd::KeepAlive, string, string, string, string, Handler, int>::value &&
+        is_constructible<etcd::KeepAlive, string, string, string, string, Handler, int, int64_t,
+                         string>::value &&
+        is_constructible<etcd::KeepAlive, string, etcd::ClientOptions, int>::value &&
+        is_constructible<etcd::KeepAlive, string, etcd::ClientOptions, Handler, int>::value,
+    "KeepAlive constructors");
 // etcd-cpp-apiv3 has no TLS keep-alive without a handler.
 static_assert(!is_constructible<etcd::KeepAlive, string, string, string, string, int>::value,
               "no TLS KeepAlive without handler");
@@ -163,17 +161,17 @@ using etcd::SyncClient;
 
 constexpr Response (SyncClient::*sync_lock)(string const&) = &SyncClient::lock;
 constexpr Response (SyncClient::*sync_lock_ttl)(string const&, int) = &SyncClient::lock;
-constexpr Response (SyncClient::*sync_lock_with_lease)(string const&, int64_t) =
-    &SyncClient::lock_with_lease;
+constexpr Response (SyncClient::*sync_lock_with_lease)(string const&,
+                                                       int64_t) = &SyncClient::lock_with_lease;
 constexpr Response (SyncClient::*sync_unlock)(string const&) = &SyncClient::unlock;
 constexpr Response (SyncClient::*sync_txn)(etcdv3::Transaction const&) = &SyncClient::txn;
-constexpr Response (SyncClient::*sync_campaign)(string const&, int64_t, string const&) =
-    &SyncClient::campaign;
+constexpr Response (SyncClient::*sync_campaign)(string const&, int64_t,
+                                                string const&) = &SyncClient::campaign;
 constexpr Response (SyncClient::*sync_proclaim)(string const&, int64_t, string const&, int64_t,
                                                 string const&) = &SyncClient::proclaim;
 constexpr Response (SyncClient::*sync_leader)(string const&) = &SyncClient::leader;
-constexpr Response (SyncClient::*sync_resign)(string const&, int64_t, string const&, int64_t) =
-    &SyncClient::resign;
+constexpr Response (SyncClient::*sync_resign)(string const&, int64_t, string const&,
+                                              int64_t) = &SyncClient::resign;
 constexpr std::unique_ptr<SyncClient::Observer> (SyncClient::*sync_observe)(string const&) =
     &SyncClient::observe;
 constexpr Response (SyncClient::*sync_add_member)(string const&, bool) = &SyncClient::add_member;
@@ -188,17 +186,17 @@ constexpr Task (Client::*client_lock_sync)(string const&, const bool) = &Client:
 constexpr Task (Client::*client_lock_ttl)(string const&, int) = &Client::lock;
 constexpr Task (Client::*client_lock_ttl_sync)(string const&, int, const bool) = &Client::lock;
 constexpr Task (Client::*client_lock_with_lease)(string const&, int64_t) = &Client::lock_with_lease;
-constexpr Task (Client::*client_lock_with_lease_sync)(string const&, int64_t, const bool) =
-    &Client::lock_with_lease;
+constexpr Task (Client::*client_lock_with_lease_sync)(string const&, int64_t,
+                                                      const bool) = &Client::lock_with_lease;
 constexpr Task (Client::*client_unlock)(string const&) = &Client::unlock;
 constexpr Task (Client::*client_txn)(etcdv3::Transaction const&) = &Client::txn;
-constexpr Task (Client::*client_campaign)(string const&, int64_t, string const&) =
-    &Client::campaign;
+constexpr Task (Client::*client_campaign)(string const&, int64_t,
+                                          string const&) = &Client::campaign;
 constexpr Task (Client::*client_proclaim)(string const&, int64_t, string const&, int64_t,
                                           string const&) = &Client::proclaim;
 constexpr Task (Client::*client_leader)(string const&) = &Client::leader;
-constexpr Task (Client::*client_resign)(string const&, int64_t, string const&, int64_t) =
-    &Client::resign;
+constexpr Task (Client::*client_resign)(string const&, int64_t, string const&,
+                                        int64_t) = &Client::resign;
 constexpr std::unique_ptr<Client::Observer> (Client::*client_observe)(string const&) =
     &Client::observe;
 constexpr Task (Client::*client_add_member)(string const&, bool) = &Client::add_member;
@@ -211,9 +209,9 @@ constexpr const std::vector<etcdv3::Member>& (Response::*response_members)() con
     &Response::members;
 
 static_assert(is_same<Client::Observer, SyncClient::Observer>::value, "Client::Observer alias");
-static_assert(is_same<decltype(declval<SyncClient&>().get_grpc_timeout()),
-                      std::chrono::microseconds>::value,
-              "get_grpc_timeout");
+static_assert(
+    is_same<decltype(declval<SyncClient&>().get_grpc_timeout()), std::chrono::microseconds>::value,
+    "get_grpc_timeout");
 
 }  // namespace
 
@@ -227,10 +225,10 @@ using etcd::SyncClient;
 using Task = pplx::task<etcd::Response>;
 
 template <class C>
-auto literal_calls(C& c) -> decltype(c.lock("name"), c.lock("name", 5), c.lock_with_lease("n", 7),
-                                     c.campaign("e", 7, "v"), c.proclaim("e", 7, "k", 9, "v"),
-                                     c.resign("e", 7, "k", 9), c.add_member("http://a:1", true),
-                                     c.remove_member(5), void()) {}
+auto literal_calls(C& c)
+    -> decltype(c.lock("name"), c.lock("name", 5), c.lock_with_lease("n", 7),
+                c.campaign("e", 7, "v"), c.proclaim("e", 7, "k", 9, "v"), c.resign("e", 7, "k", 9),
+                c.add_member("http://a:1", true), c.remove_member(5), void()) {}
 template void literal_calls<SyncClient>(SyncClient&);
 template void literal_calls<Client>(Client&);
 static_assert(std::is_same<decltype(std::declval<Client&>().lock("name", true)), Task>::value,
@@ -266,19 +264,18 @@ static_assert(static_cast<int>(etcdv3::CompareTarget::VERSION) == 0 &&
 namespace headers_test {
 
 template <class T>
-auto txn_calls(T& t) -> decltype(t.setup_compare_and_swap("k", "old", "new"),
-                                 t.setup_compare_and_swap("k", int64_t(5), "new", 7),
-                                 t.setup_compare_and_create("k", "old", "c", "v"),
-                                 t.setup_compare_or_create("k", int64_t(5), "c", "v", 7),
-                                 t.setup_compare_or_swap("k", "old", "new"),
-                                 t.setup_compare_and_delete("k", "old", "d"),
-                                 t.setup_compare_or_delete("k", int64_t(5), "d", "e", true),
-                                 t.setup_put("k", "v"), t.setup_delete("k"),
-                                 t.setup_delete("k", "e", true), t.add_compare_version("k", 1),
-                                 t.add_compare_mod("k", etcdv3::CompareResult::LESS, 3, "e"),
-                                 t.add_success_range("k", "", true, 10),
-                                 t.add_failure_delete("k", "e", false, true),
-                                 t.add_success_txn(std::make_shared<T>()), void()) {}
+auto txn_calls(T& t)
+    -> decltype(t.setup_compare_and_swap("k", "old", "new"),
+                t.setup_compare_and_swap("k", int64_t(5), "new", 7),
+                t.setup_compare_and_create("k", "old", "c", "v"),
+                t.setup_compare_or_create("k", int64_t(5), "c", "v", 7),
+                t.setup_compare_or_swap("k", "old", "new"),
+                t.setup_compare_and_delete("k", "old", "d"),
+                t.setup_compare_or_delete("k", int64_t(5), "d", "e", true), t.setup_put("k", "v"),
+                t.setup_delete("k"), t.setup_delete("k", "e", true), t.add_compare_version("k", 1),
+                t.add_compare_mod("k", etcdv3::CompareResult::LESS, 3, "e"),
+                t.add_success_range("k", "", true, 10), t.add_failure_delete("k", "e", false, true),
+                t.add_success_txn(std::make_shared<T>()), void()) {}
 template void txn_calls<etcdv3::Transaction>(etcdv3::Transaction&);
 
 }  // namespace headers_test

@@ -6,11 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -106,12 +105,24 @@ TEST_F(KeepAliveTest, UsesGivenLease) {
     const int64_t lease = grant.value().lease();
     std::unique_ptr<etcd::KeepAlive> ka;
     switch (variant) {
-      case 0: ka.reset(new etcd::KeepAlive(client_, 20, lease)); break;
-      case 1: ka.reset(new etcd::KeepAlive(sync_, 20, lease)); break;
-      case 2: ka.reset(new etcd::KeepAlive(address, 20, lease)); break;
-      case 3: ka.reset(new etcd::KeepAlive(client_, log.handler(), 20, lease)); break;
-      case 4: ka.reset(new etcd::KeepAlive(sync_, log.handler(), 20, lease)); break;
-      default: ka.reset(new etcd::KeepAlive(address, log.handler(), 20, lease)); break;
+      case 0:
+        ka.reset(new etcd::KeepAlive(client_, 20, lease));
+        break;
+      case 1:
+        ka.reset(new etcd::KeepAlive(sync_, 20, lease));
+        break;
+      case 2:
+        ka.reset(new etcd::KeepAlive(address, 20, lease));
+        break;
+      case 3:
+        ka.reset(new etcd::KeepAlive(client_, log.handler(), 20, lease));
+        break;
+      case 4:
+        ka.reset(new etcd::KeepAlive(sync_, log.handler(), 20, lease));
+        break;
+      default:
+        ka.reset(new etcd::KeepAlive(address, log.handler(), 20, lease));
+        break;
     }
     EXPECT_EQ(lease, ka->Lease()) << variant;
     EXPECT_NO_THROW(ka->Check()) << variant;
@@ -146,8 +157,8 @@ TEST_F(KeepAliveTest, LeaseSurvivesAfterClientIsDestroyed) {
   }
   ASSERT_TRUE(sync_.put(p_ + "a", "v", from_client->Lease()).is_ok());
   ASSERT_TRUE(sync_.put(p_ + "b", "v", from_sync->Lease()).is_ok());
-  EXPECT_TRUE(holds_for([&] { return key_exists(p_ + "a") && key_exists(p_ + "b"); },
-                        seconds(3 * ttl)));
+  EXPECT_TRUE(
+      holds_for([&] { return key_exists(p_ + "a") && key_exists(p_ + "b"); }, seconds(3 * ttl)));
   EXPECT_NO_THROW(from_client->Check());
   EXPECT_NO_THROW(from_sync->Check());
 }

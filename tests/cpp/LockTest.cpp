@@ -8,12 +8,11 @@
 #include <thread>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/Watcher.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -88,8 +87,8 @@ TEST_F(LockTest, LockLeaseIsKeptAlive) {
   expect_locked(held, name);
   EXPECT_LE(remaining_ttl(held.value().lease()), 2);
   // Time passing is what is checked: the 2-second lease outlives its TTL.
-  EXPECT_TRUE(holds_for([&] { return sync_.get(held.lock_key()).is_ok(); }, seconds(4),
-                        milliseconds(250)));
+  EXPECT_TRUE(
+      holds_for([&] { return sync_.get(held.lock_key()).is_ok(); }, seconds(4), milliseconds(250)));
   EXPECT_TRUE(sync_.unlock(held.lock_key()).is_ok());
 }
 

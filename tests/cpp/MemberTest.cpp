@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/SyncClient.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 

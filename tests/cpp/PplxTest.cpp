@@ -1,7 +1,5 @@
 // Tests for the bundled header-only pplx (include/pplx/pplxtasks.h). No etcd server is needed.
 
-#include "pplx/pplxtasks.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,13 +16,15 @@
 #include <utility>
 #include <vector>
 
+#include "pplx/pplxtasks.h"
+
 namespace {
 
 const std::chrono::seconds kLimit(30);
 
 /// A one-shot flag that threads can wait on with a timeout.
 class Signal {
-public:
+ public:
   void notify() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -37,7 +37,7 @@ public:
     return cv_.wait_for(lock, limit, [this] { return set_; });
   }
 
-private:
+ private:
   std::mutex mutex_;
   std::condition_variable cv_;
   bool set_ = false;
@@ -53,7 +53,7 @@ bool finishes(const pplx::task<T>& t, std::chrono::seconds limit = kLimit) {
 
 /// A fixed pool of worker threads; counts the work it was given.
 class PoolScheduler : public pplx::scheduler_interface {
-public:
+ public:
   explicit PoolScheduler(int workers) {
     for (int i = 0; i < workers; ++i) threads_.push_back(std::thread([this] { loop(); }));
   }
@@ -90,7 +90,7 @@ public:
     return scheduled_;
   }
 
-private:
+ private:
   void loop() {
     for (;;) {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -113,20 +113,20 @@ private:
 
 /// Installs a scheduler for the scope and restores the previous one afterwards.
 class ScopedScheduler {
-public:
+ public:
   explicit ScopedScheduler(std::shared_ptr<pplx::scheduler_interface> s)
       : previous_(pplx::get_ambient_scheduler()) {
     pplx::set_ambient_scheduler(std::move(s));
   }
   ~ScopedScheduler() { pplx::set_ambient_scheduler(previous_); }
 
-private:
+ private:
   std::shared_ptr<pplx::scheduler_interface> previous_;
 };
 
 /// A scheduler that refuses all work.
 class RefusingScheduler : public pplx::scheduler_interface {
-public:
+ public:
   void schedule(pplx::TaskProc_t, void*) override { throw std::runtime_error("refused"); }
 };
 
@@ -368,16 +368,14 @@ TEST(PplxTest, UnwrapsReturnedTask) {
   ASSERT_TRUE(finishes(outer));
   EXPECT_EQ(77, outer.get());
 
-  pplx::task<void> void_outer = pplx::task_from_result().then([] {
-    return pplx::create_task([] {});
-  });
+  pplx::task<void> void_outer =
+      pplx::task_from_result().then([] { return pplx::create_task([] {}); });
   static_assert(std::is_same<decltype(void_outer), pplx::task<void> >::value, "unwrapped void");
   ASSERT_TRUE(finishes(void_outer));
   void_outer.get();
 
-  pplx::task<int> failing_inner = pplx::task_from_result(1).then([](int) {
-    return pplx::task_from_exception<int>(std::runtime_error("inner"));
-  });
+  pplx::task<int> failing_inner = pplx::task_from_result(1).then(
+      [](int) { return pplx::task_from_exception<int>(std::runtime_error("inner")); });
   ASSERT_TRUE(finishes(failing_inner));
   EXPECT_EQ("inner", what_of(failing_inner));
 

@@ -18,12 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/Watcher.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -200,9 +199,8 @@ TEST_F(RuntimeTest, WatcherCallbacksRunOnCallbackThreads) {
 
 TEST_F(RuntimeTest, KeepAliveHandlerRunsOnCallbackThread) {
   etcdtest::Collector<std::string> names;
-  etcd::KeepAlive ka(client_, [&names](std::exception_ptr) {
-    names.add(etcdtest::current_thread_name());
-  }, 2);
+  etcd::KeepAlive ka(
+      client_, [&names](std::exception_ptr) { names.add(etcdtest::current_thread_name()); }, 2);
   ASSERT_TRUE(sync_.leaserevoke(ka.Lease()).is_ok());
   ASSERT_TRUE(names.wait_size(1, seconds(10)));
   for (const std::string& n : names.snapshot()) {
@@ -338,8 +336,7 @@ TEST_F(RuntimeTest, IdleWatchersAndKeepAlivesOwnNoThreads) {
         return count < baseline + 10;
       },
       seconds(10)))
-      << n << " watchers + " << n << " keep-alives: " << count << " threads, baseline "
-      << baseline;
+      << n << " watchers + " << n << " keep-alives: " << count << " threads, baseline " << baseline;
 
   // They all work.
   put(p_ + "w7", "x");
@@ -392,8 +389,8 @@ void expect_fast_teardown(etcd::Client& c, const std::string& key, int64_t lease
   std::unique_ptr<etcd::Watcher> w2(
       new etcd::Watcher(c, key, r2.callback(), std::function<void(bool)>([](bool) {})));
   std::unique_ptr<etcd::KeepAlive> k1(new etcd::KeepAlive(c, 5, lease));
-  std::unique_ptr<etcd::KeepAlive> k2(
-      new etcd::KeepAlive(c, [](std::exception_ptr) {}, 5, lease));
+  std::unique_ptr<etcd::KeepAlive> k2(new etcd::KeepAlive(
+      c, [](std::exception_ptr) {}, 5, lease));
   long long t;
   t = elapsed_ms([&] { w1->Cancel(); });
   EXPECT_LT(t, kFastMs) << "Watcher::Cancel() took " << t << " ms";
@@ -441,7 +438,8 @@ TEST(RuntimeTeardown, FastAfterServerKilled) {
       },
       seconds(20)));
   std::unique_ptr<etcd::KeepAlive> k1(new etcd::KeepAlive(c, 5));
-  std::unique_ptr<etcd::KeepAlive> k2(new etcd::KeepAlive(c, [](std::exception_ptr) {}, 5));
+  std::unique_ptr<etcd::KeepAlive> k2(new etcd::KeepAlive(
+      c, [](std::exception_ptr) {}, 5));
   ASSERT_NE(0, k1->Lease());
   etcd.kill(0);
   etcd::Response r = c.head().get();
@@ -770,7 +768,8 @@ TEST(RuntimeRestart, KeepAliveSurvivesServerRestart) {
   etcdtest::EtcdCluster etcd(1);
   etcd::Client c(etcd.endpoint());
   etcdtest::Collector<std::exception_ptr> errors;
-  etcd::KeepAlive ka(c, [&errors](std::exception_ptr e) { errors.add(e); }, ttl);
+  etcd::KeepAlive ka(
+      c, [&errors](std::exception_ptr e) { errors.add(e); }, ttl);
   ASSERT_NE(0, ka.Lease());
   etcd::SyncClient checker(etcd.endpoint());
   ASSERT_TRUE(checker.put("/service", "up", ka.Lease()).is_ok());
@@ -869,7 +868,8 @@ TEST(RuntimeCluster, KeepAliveSurvivesMemberRestarts) {
   etcdtest::EtcdCluster etcd(3);
   etcd::Client c(etcd.endpoints());
   etcdtest::Collector<std::exception_ptr> errors;
-  etcd::KeepAlive ka(c, [&errors](std::exception_ptr e) { errors.add(e); }, ttl);
+  etcd::KeepAlive ka(
+      c, [&errors](std::exception_ptr e) { errors.add(e); }, ttl);
   ASSERT_NE(0, ka.Lease());
   etcd::SyncClient checker(etcd.endpoints());
   ASSERT_TRUE(checker.put("/service", "up", ka.Lease()).is_ok());
@@ -1019,7 +1019,8 @@ TEST(RuntimeCluster, FrozenMemberIsDetected) {
   // here), so that the lease's survival does not depend on what etcd 3.4 does with leases when
   // a leader that was stopped longer than their TTL resumes (one run with a 30 s TTL lost it).
   etcdtest::Collector<std::exception_ptr> errors;
-  etcd::KeepAlive ka(c, [&errors](std::exception_ptr e) { errors.add(e); }, 90);
+  etcd::KeepAlive ka(
+      c, [&errors](std::exception_ptr e) { errors.add(e); }, 90);
   ASSERT_NE(0, ka.Lease());
   ASSERT_TRUE(c.put("/service", "up", ka.Lease()).get().is_ok());
 
@@ -1088,7 +1089,8 @@ TEST(RuntimeCluster, KeepAliveSurvivesFrozenLeader) {
   const std::string followers = endpoints_except(etcd, static_cast<size_t>(leader));
   etcd::Client c(followers);
   etcdtest::Collector<std::exception_ptr> errors;
-  etcd::KeepAlive ka(c, [&errors](std::exception_ptr e) { errors.add(e); }, ttl);
+  etcd::KeepAlive ka(
+      c, [&errors](std::exception_ptr e) { errors.add(e); }, ttl);
   ASSERT_NE(0, ka.Lease());
   etcd::SyncClient checker(followers);
   ASSERT_TRUE(checker.put("/service", "up", ka.Lease()).is_ok());
@@ -1129,7 +1131,8 @@ TEST(RuntimeCluster, KeepAliveSurvivesTemporaryQuorumLoss) {
   const int64_t lease = grant.value().lease();
   c.set_grpc_timeout(seconds(9));
   etcdtest::Collector<std::exception_ptr> errors;
-  etcd::KeepAlive ka(c, [&errors](std::exception_ptr e) { errors.add(e); }, 3, lease);
+  etcd::KeepAlive ka(
+      c, [&errors](std::exception_ptr e) { errors.add(e); }, 3, lease);
   ASSERT_TRUE(c.put("/service", "up", lease).get().is_ok());
 
   for (size_t i = 0; i < etcd.size(); ++i) {

@@ -9,11 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/v3/action_constants.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 

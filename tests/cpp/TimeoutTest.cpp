@@ -11,11 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -88,8 +87,8 @@ TEST(TimeoutTest, RequestTimeoutGivesCode4) {
   client.set_grpc_timeout(std::chrono::microseconds(999));
   EXPECT_EQ(std::chrono::microseconds(0), client.get_grpc_timeout());
   options.request_timeout = std::chrono::milliseconds(0);
-  EXPECT_EQ(std::chrono::microseconds(0), etcd::SyncClient(server.endpoint(), options)
-                                              .get_grpc_timeout());
+  EXPECT_EQ(std::chrono::microseconds(0),
+            etcd::SyncClient(server.endpoint(), options).get_grpc_timeout());
 
   // Locks, elections, members and transactions time out the same way.
   EXPECT_TRUE(sync.lock("/lock").is_grpc_timeout());

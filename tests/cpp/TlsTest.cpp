@@ -12,12 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/KeepAlive.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/Watcher.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -88,8 +87,8 @@ TEST_F(TlsTest, ConstructorsAndFactories) {
   std::unique_ptr<etcd::SyncClient> with_ssl(
       etcd::SyncClient::WithSSL(url(), f.ca, f.client_cert, f.client_key, kServerName));
   expect_working(*with_ssl, "/tls/with-ssl");
-  std::unique_ptr<etcd::SyncClient> with_ssl_options(etcd::SyncClient::WithSSL(
-      url(), timeouts, f.ca, f.client_cert, f.client_key, kServerName));
+  std::unique_ptr<etcd::SyncClient> with_ssl_options(
+      etcd::SyncClient::WithSSL(url(), timeouts, f.ca, f.client_cert, f.client_key, kServerName));
   expect_working(*with_ssl_options, "/tls/with-ssl-options");
   std::unique_ptr<etcd::SyncClient> with_url(etcd::SyncClient::WithUrl(url(), options()));
   expect_working(*with_url, "/tls/with-url");
@@ -100,8 +99,7 @@ TEST_F(TlsTest, ConstructorsAndFactories) {
   expect_working(client_lb, "/tls/client-lb");
   etcd::Client client_options(url(), options());
   expect_working(client_options, "/tls/client-options");
-  etcd::Client client_tls_options(url(), f.ca, f.client_cert, f.client_key, kServerName,
-                                  timeouts);
+  etcd::Client client_tls_options(url(), f.ca, f.client_cert, f.client_key, kServerName, timeouts);
   expect_working(client_tls_options, "/tls/client-tls-options");
   std::unique_ptr<etcd::Client> client_ssl(
       etcd::Client::WithSSL(url(), f.ca, f.client_cert, f.client_key, kServerName));
@@ -143,8 +141,7 @@ TEST_F(TlsTest, RefusedConnections) {
   EXPECT_FALSE(no_override.get("/tls/x").is_ok());
 
   // A CA that did not sign the server certificate.
-  etcd::SyncClient wrong_ca(url(), f.client_cert, f.client_cert, f.client_key, kServerName,
-                            quick);
+  etcd::SyncClient wrong_ca(url(), f.client_cert, f.client_cert, f.client_key, kServerName, quick);
   EXPECT_FALSE(wrong_ca.get("/tls/x").is_ok());
 
   // Plain HTTP/2 to the TLS port.
@@ -180,14 +177,15 @@ TEST_F(TlsTest, UnreadableFilesAreReported) {
 
   // Watchers and keep-alives made with such files report the error too.
   etcdtest::Collector<etcd::Response> errors;
-  etcd::Watcher watcher(url(), missing, f.client_cert, f.client_key, "/tls/w", 0,
-                        [&errors](etcd::Response resp) { errors.add(resp); }, false, kServerName);
+  etcd::Watcher watcher(
+      url(), missing, f.client_cert, f.client_key, "/tls/w", 0,
+      [&errors](etcd::Response resp) { errors.add(resp); }, false, kServerName);
   ASSERT_TRUE(errors.wait_size(1, seconds(10)));
   EXPECT_EQ(etcdv3::ERROR_GRPC_INVALID_ARGUMENT, errors.snapshot()[0].error_code());
   std::atomic<bool> handled{false};
-  etcd::KeepAlive keepalive(url(), missing, f.client_cert, f.client_key,
-                            [&handled](std::exception_ptr) { handled = true; }, 10, 0,
-                            kServerName);
+  etcd::KeepAlive keepalive(
+      url(), missing, f.client_cert, f.client_key,
+      [&handled](std::exception_ptr) { handled = true; }, 10, 0, kServerName);
   EXPECT_EQ(0, keepalive.Lease());
 }
 
@@ -205,12 +203,12 @@ TEST_F(TlsTest, WatcherAndKeepAlive) {
   {
     std::vector<std::unique_ptr<etcd::Watcher>> watchers;
     // The TLS constructors: a key (or prefix) from an index, a range from an index.
-    watchers.emplace_back(new etcd::Watcher(url(), f.ca, f.client_cert, f.client_key, "/tls/w/a",
-                                            0, collect(), false, kServerName));
+    watchers.emplace_back(new etcd::Watcher(url(), f.ca, f.client_cert, f.client_key, "/tls/w/a", 0,
+                                            collect(), false, kServerName));
     watchers.emplace_back(new etcd::Watcher(url(), f.ca, f.client_cert, f.client_key, "/tls/w/",
                                             "/tls/w0", 0, collect(), kServerName));
-    watchers.emplace_back(new etcd::Watcher(url(), f.ca, f.client_cert, f.client_key, "/tls/w/",
-                                            0, collect(), on_end, true, kServerName));
+    watchers.emplace_back(new etcd::Watcher(url(), f.ca, f.client_cert, f.client_key, "/tls/w/", 0,
+                                            collect(), on_end, true, kServerName));
     watchers.emplace_back(new etcd::Watcher(url(), f.ca, f.client_cert, f.client_key, "/tls/w/",
                                             "/tls/w0", 0, collect(), on_end, kServerName));
     // From options and from a TLS client.

@@ -9,11 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/v3/Transaction.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 
@@ -246,8 +245,7 @@ TEST_F(TransactionTest, EveryCompareTargetAndResult) {
   EXPECT_FALSE(holds([&](Transaction& t) { t.add_compare_version(key, CompareResult::LESS, 2); }));
   // Create revision.
   EXPECT_TRUE(holds([&](Transaction& t) { t.add_compare_create(key, create); }));
-  EXPECT_TRUE(
-      holds([&](Transaction& t) { t.add_compare_create(key, CompareResult::LESS, mod); }));
+  EXPECT_TRUE(holds([&](Transaction& t) { t.add_compare_create(key, CompareResult::LESS, mod); }));
   EXPECT_FALSE(
       holds([&](Transaction& t) { t.add_compare_create(key, CompareResult::GREATER, create); }));
   // Mod revision (0: absent).
@@ -315,13 +313,13 @@ TEST_F(TransactionTest, OperationsAndResponseShape) {
   }
   Transaction txn;
   txn.add_compare_value(p_ + "b", "b");
-  txn.add_success_range(p_ + "a/", "", true);              // 3 values
-  txn.add_success_range(p_ + "a/", "", true, 1);           // limit: 1 value
-  txn.add_success_range(p_ + "a/2", p_ + "a/4");            // range: 2 values
-  txn.add_success_put(p_ + "b", "b2", 0, true);            // prev_value: b
-  txn.add_success_put(p_ + "c", "c");                      // empty prev pair
-  txn.add_success_delete(p_ + "a/1", "", false, true);     // 1 value, 1 prev
-  txn.add_success_delete(p_ + "a/", "", true, false);      // no values
+  txn.add_success_range(p_ + "a/", "", true);           // 3 values
+  txn.add_success_range(p_ + "a/", "", true, 1);        // limit: 1 value
+  txn.add_success_range(p_ + "a/2", p_ + "a/4");        // range: 2 values
+  txn.add_success_put(p_ + "b", "b2", 0, true);         // prev_value: b
+  txn.add_success_put(p_ + "c", "c");                   // empty prev pair
+  txn.add_success_delete(p_ + "a/1", "", false, true);  // 1 value, 1 prev
+  txn.add_success_delete(p_ + "a/", "", true, false);   // no values
   txn.add_failure_put(p_ + "failed", "x");
   etcd::Response r = sync_.txn(txn);
   ASSERT_TRUE(r.is_ok()) << r.error_message();
@@ -486,8 +484,8 @@ TEST_F(TransactionTest, ManyThreadsAtOnce) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < increments; ++i) {
         // Every thread reads through the same const transaction.
-        etcd::Response current = (t % 2 == 0) ? sync_.txn(shared_read)
-                                              : client_.txn(shared_read).get();
+        etcd::Response current =
+            (t % 2 == 0) ? sync_.txn(shared_read) : client_.txn(shared_read).get();
         if (!current.is_ok()) {
           ++errors;
           return;

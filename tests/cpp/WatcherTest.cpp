@@ -10,11 +10,10 @@
 #include <thread>
 #include <vector>
 
+#include "EtcdHarness.hpp"
 #include "etcd/Client.hpp"
 #include "etcd/SyncClient.hpp"
 #include "etcd/Watcher.hpp"
-
-#include "EtcdHarness.hpp"
 
 namespace {
 

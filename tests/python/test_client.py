@@ -1,8 +1,9 @@
 """Client operations of the Python package against a real etcd: results, error codes and
 messages as etcd-cpp-apiv3 reports them, bytes and str keys, leases."""
 
-import etcd_cpp_rs
 import pytest
+
+import etcd_cpp_rs
 from etcd_cpp_rs import Client
 
 
@@ -23,7 +24,10 @@ def test_put_get_and_previous_values(client, prefix):
     assert got.value.value == b"v2" and got.value.as_string() == "v2"
     assert got.value.key_string == key
     assert (got.value.version, got.value.created_index, got.value.modified_index) == (
-        2, first.index, second.index)
+        2,
+        first.index,
+        second.index,
+    )
     assert got.values == [] and got.keys == []
     assert client.get(key, revision=first.index).value.value == b"v1"
     assert client.set(key, "v3").prev_value.value == b"v2"
@@ -31,7 +35,9 @@ def test_put_get_and_previous_values(client, prefix):
     missing = client.get(prefix + "missing")
     assert not missing.is_ok
     assert (missing.error_code, missing.error_message) == (
-        etcd_cpp_rs.ERROR_KEY_NOT_FOUND, "etcd-cpp-apiv3: key not found")
+        etcd_cpp_rs.ERROR_KEY_NOT_FOUND,
+        "etcd-cpp-apiv3: key not found",
+    )
 
     removed = client.rm(key)
     assert removed.action == "delete" and removed.prev_value.value == b"v3"
@@ -152,6 +158,7 @@ def test_errors_and_arguments(endpoints):
 
 def test_client_is_usable_from_threads(client, prefix):
     import threading
+
     errors = []
 
     def work(n):

@@ -4,9 +4,10 @@ the KeepAlive is gone, and a lost lease is reported through check() and on_error
 import threading
 import time
 
-import etcd_cpp_rs
 import pytest
 from conftest import wait_until
+
+import etcd_cpp_rs
 
 
 def exists(client, key):

@@ -2,16 +2,14 @@
 answers, integers that do not fit the C types, and arguments of the wrong type or value, all
 refused before any C call."""
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import etcd_cpp_rs
 import pytest
+
+import etcd_cpp_rs
 from etcd_cpp_rs import Client
 
 PYTHON_DIR = Path(__file__).resolve().parents[2] / "python"
@@ -62,10 +60,14 @@ _INTERRUPT_CHILD = textwrap.dedent("""
 @pytest.mark.parametrize("method", ["get", "put", "watch", "leasekeepalive"])
 def test_ctrl_c_interrupts_a_blocking_call_quickly(method):
     import json
+
     delay = 0.5
     proc = subprocess.run(
         [sys.executable, "-c", _INTERRUPT_CHILD, str(PYTHON_DIR), str(delay), method],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     # The call was still blocked when the signal came (the server never answers, the timeout is
@@ -186,6 +188,7 @@ def test_wrong_values_raise_value_error(client, prefix):
 
 def test_timeouts_in_milliseconds():
     import etcd_cpp_rs.client as impl
+
     # Below a millisecond is still a timeout, not "no timeout" (which 0 ms means to the library).
     assert impl._milliseconds(0.0001, "timeout") == 1
     assert impl._milliseconds(1.5, "timeout") == 1500

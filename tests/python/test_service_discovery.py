@@ -9,10 +9,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, wait_until
+
 from etcd_cpp_rs import EventType
 
 EXAMPLES = ROOT / "examples" / "python"
@@ -28,9 +28,19 @@ def child_env(endpoints):
 def test_service_discovery(client, endpoints, tmp_path):
     log = open(tmp_path / "registrar.log", "w+b")
     registrar = subprocess.Popen(
-        [sys.executable, str(EXAMPLES / "registrar.py"), "--ttl", "3",
-         "user=127.0.0.1:8080", "friend=127.0.0.1:9090"],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=child_env(endpoints))
+        [
+            sys.executable,
+            str(EXAMPLES / "registrar.py"),
+            "--ttl",
+            "3",
+            "user=127.0.0.1:8080",
+            "friend=127.0.0.1:9090",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=child_env(endpoints),
+    )
     printed = lambda: (tmp_path / "registrar.log").read_bytes()  # noqa: E731
     try:
         assert wait_until(lambda: b"kept alive" in printed() or registrar.poll() is not None, 30)
@@ -50,8 +60,9 @@ def test_service_discovery(client, endpoints, tmp_path):
             with lock:
                 deletes.extend(e for e in response.events if e.event_type == EventType.DELETE)
 
-        with client.watch("/service/", on_change, recursive=True,
-                          from_revision=listing.index + 1) as watcher:
+        with client.watch(
+            "/service/", on_change, recursive=True, from_revision=listing.index + 1
+        ) as watcher:
             # The lease is kept alive: the services outlive its 3 s TTL.
             wait_until(lambda: time.monotonic() - started > 4.5 or deletes, 10)
             assert not deletes
@@ -84,10 +95,19 @@ def wrapper(tmp_path, name, command):
 
 def run_check(scenario, registrar, discoverer, endpoints):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "check_examples.py"), scenario, registrar,
-         discoverer],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=child_env(endpoints),
-        timeout=120)
+        [
+            sys.executable,
+            str(ROOT / "examples" / "check_examples.py"),
+            scenario,
+            registrar,
+            discoverer,
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=child_env(endpoints),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -101,10 +121,16 @@ def test_python_example_pair(scenario, endpoints, tmp_path):
 def test_benchmark_runs(endpoints):
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / "bench.py"), "--count", "50", "--watch-count", "20"],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=child_env(endpoints),
-        timeout=120)
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=child_env(endpoints),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split()[1] for line in lines] == ["seq_put", "seq_get", "watch_rtt"]
-    assert all(line.startswith("python ") and "p50_us=" in line and "p99_us=" in line
-               and "ops_s=" in line for line in lines)
+    assert all(
+        line.startswith("python ") and "p50_us=" in line and "p99_us=" in line and "ops_s=" in line
+        for line in lines
+    )

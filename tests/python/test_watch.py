@@ -4,9 +4,10 @@ cancel/wait, and the lifetime of the ctypes callback objects."""
 import gc
 import threading
 
-import etcd_cpp_rs
 import pytest
 from conftest import wait_until
+
+import etcd_cpp_rs
 from etcd_cpp_rs import EventType
 from etcd_cpp_rs import client as client_module
 
@@ -94,7 +95,10 @@ def test_iteration_replays_history_and_ends_on_cancel(client, prefix):
         client.put(prefix + "b", "2")
         event = next(iter(watcher))
         assert (event.kv.key, event.kv.value, event.prev_kv.value) == (
-            (prefix + "b").encode(), b"2", b"1")
+            (prefix + "b").encode(),
+            b"2",
+            b"1",
+        )
         watcher.cancel()
         assert list(watcher) == []
         assert watcher.next_event() is None
@@ -157,6 +161,7 @@ def test_exceptions_in_callbacks_do_not_stop_the_watch(client, prefix, capfd):
 
 def test_watch_of_a_compacted_revision_ends_with_error_11(client, prefix, endpoints):
     from etcd_harness import gateway_request
+
     first = client.put(prefix + "k", "1").index
     latest = client.put(prefix + "k", "2").index
     gateway_request(endpoints.split(",")[0], "/v3/kv/compaction", {"revision": latest})

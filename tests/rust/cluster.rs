@@ -15,13 +15,41 @@ fn calls_fail_over_from_dead_endpoints() {
     let spec = format!("{};{}", Cluster::dead_endpoint(), cl.endpoints());
     let c = Client::new(&spec, ClientOptions::default());
     for i in 0..20 {
-        let r = call(&c, Request::Put { key: b(&format!("/failover/{i}")), value: b("v"), lease: 0 });
+        let r = call(
+            &c,
+            Request::Put {
+                key: b(&format!("/failover/{i}")),
+                value: b("v"),
+                lease: 0,
+            },
+        );
         assert!(r.is_ok(), "put {i}: {r:?}");
-        assert!(call(&c, Request::Get { key: b(&format!("/failover/{i}")), revision: 0 }).is_ok());
+        assert!(call(
+            &c,
+            Request::Get {
+                key: b(&format!("/failover/{i}")),
+                revision: 0
+            }
+        )
+        .is_ok());
     }
     cl.kill(0);
-    let ok = (0..20).filter(|i| call(&c, Request::Get { key: b(&format!("/failover/{i}")), revision: 0 }).is_ok()).count();
-    assert_eq!(ok, 20, "with two of four endpoints dead every call still succeeds");
+    let ok = (0..20)
+        .filter(|i| {
+            call(
+                &c,
+                Request::Get {
+                    key: b(&format!("/failover/{i}")),
+                    revision: 0,
+                },
+            )
+            .is_ok()
+        })
+        .count();
+    assert_eq!(
+        ok, 20,
+        "with two of four endpoints dead every call still succeeds"
+    );
 }
 
 #[test]
@@ -30,7 +58,15 @@ fn keepalive_and_watcher_survive_member_restarts() {
     let c = Client::new(&cl.endpoints(), ClientOptions::default());
     let ka = KeepAlive::new(&c, 4, 0, None);
     let key = b("/survive/registered");
-    assert!(call(&c, Request::Put { key: key.clone(), value: b("host:1"), lease: ka.lease() }).is_ok());
+    assert!(call(
+        &c,
+        Request::Put {
+            key: key.clone(),
+            value: b("host:1"),
+            lease: ka.lease()
+        }
+    )
+    .is_ok());
 
     let seen = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
     let s = seen.clone();
@@ -41,7 +77,14 @@ fn keepalive_and_watcher_survive_member_restarts() {
     });
     let mut n = 0;
     let put = |c: &Client, n: &mut i32| {
-        let r = call(c, Request::Put { key: b("/survive/seq/k"), value: b(&n.to_string()), lease: 0 });
+        let r = call(
+            c,
+            Request::Put {
+                key: b("/survive/seq/k"),
+                value: b(&n.to_string()),
+                lease: 0,
+            },
+        );
         if r.is_ok() {
             *n += 1;
         }
@@ -61,11 +104,22 @@ fn keepalive_and_watcher_survive_member_restarts() {
         cl.restart(victim);
     }
     let total = n as usize;
-    assert!(wait_until(Duration::from_secs(20), || seen.lock().unwrap().len() >= total), "watcher saw {} of {total}", seen.lock().unwrap().len());
+    assert!(
+        wait_until(Duration::from_secs(20), || seen.lock().unwrap().len()
+            >= total),
+        "watcher saw {} of {total}",
+        seen.lock().unwrap().len()
+    );
     let got = seen.lock().unwrap().clone();
     let expected: Vec<Vec<u8>> = (0..total).map(|i| b(&i.to_string())).collect();
-    assert_eq!(got, expected, "every acknowledged put seen exactly once, in order");
-    assert!(call(&c, Request::Get { key, revision: 0 }).is_ok(), "the lease outlived 15 s of member restarts");
+    assert_eq!(
+        got, expected,
+        "every acknowledged put seen exactly once, in order"
+    );
+    assert!(
+        call(&c, Request::Get { key, revision: 0 }).is_ok(),
+        "the lease outlived 15 s of member restarts"
+    );
     assert!(ka.check().is_none());
     w.cancel();
 }
@@ -76,10 +130,19 @@ fn frozen_member_is_left_behind() {
     let c = Client::new(&cl.endpoints(), ClientOptions::default());
     let seen = Arc::new(Mutex::new(0usize));
     let s = seen.clone();
-    let w = Watcher::new(&c, KeyRange::prefix(b("/frozen/")), 0, move |r| *s.lock().unwrap() += r.events.len());
+    let w = Watcher::new(&c, KeyRange::prefix(b("/frozen/")), 0, move |r| {
+        *s.lock().unwrap() += r.events.len()
+    });
     let writer = Client::new(&cl.endpoints(), ClientOptions::default());
     assert!(wait_until(Duration::from_secs(10), || {
-        call(&writer, Request::Put { key: b("/frozen/k"), value: b("0"), lease: 0 });
+        call(
+            &writer,
+            Request::Put {
+                key: b("/frozen/k"),
+                value: b("0"),
+                lease: 0,
+            },
+        );
         *seen.lock().unwrap() > 0
     }));
     for i in 0..3 {
@@ -92,7 +155,14 @@ fn frozen_member_is_left_behind() {
     let t = Instant::now();
     assert!(
         wait_until(Duration::from_secs(40), || {
-            call(&writer, Request::Put { key: b("/frozen/k"), value: b("1"), lease: 0 });
+            call(
+                &writer,
+                Request::Put {
+                    key: b("/frozen/k"),
+                    value: b("1"),
+                    lease: 0,
+                },
+            );
             *seen.lock().unwrap() > before
         }),
         "the watcher resumed on a live member"

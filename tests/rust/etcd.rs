@@ -10,7 +10,11 @@ use std::time::{Duration, Instant};
 static SEQ: AtomicUsize = AtomicUsize::new(0);
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// Polls `cond` every few milliseconds until it holds or `timeout` passes.
@@ -65,17 +69,64 @@ impl Certs {
     fn make(dir: &std::path::Path) -> Certs {
         let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
         let run = |args: &[&str]| {
-            let st = Command::new("openssl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl");
+            let st = Command::new("openssl")
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl");
             assert!(st.success(), "openssl {args:?}");
         };
-        std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:etcd-server.test\nextendedKeyUsage=serverAuth,clientAuth\n").unwrap();
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName=DNS:etcd-server.test\nextendedKeyUsage=serverAuth,clientAuth\n",
+        )
+        .unwrap();
         std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-        run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca", "-keyout", &p("ca.key"), "-out", &p("ca.crt")]);
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=test-ca",
+            "-keyout",
+            &p("ca.key"),
+            "-out",
+            &p("ca.crt"),
+        ]);
         for who in ["server", "client"] {
-            run(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", &format!("/CN={who}"), "-keyout", &p(&format!("{who}.key")), "-out", &p(&format!("{who}.csr"))]);
             run(&[
-                "x509", "-req", "-in", &p(&format!("{who}.csr")), "-CA", &p("ca.crt"), "-CAkey", &p("ca.key"), "-CAcreateserial", "-days", "2",
-                "-extfile", &p(&format!("{who}.ext")), "-out", &p(&format!("{who}.crt")),
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                &format!("/CN={who}"),
+                "-keyout",
+                &p(&format!("{who}.key")),
+                "-out",
+                &p(&format!("{who}.csr")),
+            ]);
+            run(&[
+                "x509",
+                "-req",
+                "-in",
+                &p(&format!("{who}.csr")),
+                "-CA",
+                &p("ca.crt"),
+                "-CAkey",
+                &p("ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &p(&format!("{who}.ext")),
+                "-out",
+                &p(&format!("{who}.crt")),
             ]);
         }
         Certs {
@@ -97,7 +148,11 @@ impl Cluster {
     /// Starts `n` members with extra etcd flags, optionally serving clients over TLS with
     /// client-certificate authentication (certificates in [`Cluster::certs`]).
     pub fn start_with(n: usize, extra: &[&str], tls: bool) -> Cluster {
-        let id = format!("{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst));
+        let id = format!(
+            "{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
         let dir = std::env::temp_dir().join(format!("etcd-cpp-rs-test-{id}"));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let members: Vec<Member> = (0..n)
@@ -116,12 +171,23 @@ impl Cluster {
             .join(",");
         let certs = tls.then(|| Certs::make(&dir));
         let extra = extra.iter().map(|s| s.to_string()).collect();
-        let mut c = Cluster { members, initial_cluster, token: format!("t-{id}"), dir, extra, tls: certs };
+        let mut c = Cluster {
+            members,
+            initial_cluster,
+            token: format!("t-{id}"),
+            dir,
+            extra,
+            tls: certs,
+        };
         for i in 0..n {
             c.spawn(i);
         }
         for i in 0..n {
-            assert!(c.wait_ready(i, Duration::from_secs(30)), "etcd member {i} did not start; log in {}", c.dir.display());
+            assert!(
+                c.wait_ready(i, Duration::from_secs(30)),
+                "etcd member {i} did not start; log in {}",
+                c.dir.display()
+            );
         }
         c
     }
@@ -134,14 +200,21 @@ impl Cluster {
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         let mut tls_args: Vec<String> = Vec::new();
         if let Some(c) = &self.tls {
-            for (flag, v) in [("--cert-file", &c.server_cert), ("--key-file", &c.server_key)] {
+            for (flag, v) in [
+                ("--cert-file", &c.server_cert),
+                ("--key-file", &c.server_key),
+            ] {
                 tls_args.push(flag.into());
                 tls_args.push(v.clone());
             }
             // A cluster asked for `--client-cert-auth=false` serves TLS without asking for client
             // certificates (etcd also asks for them whenever it has a trusted CA file).
             if !self.extra.iter().any(|a| a == "--client-cert-auth=false") {
-                tls_args.extend(["--trusted-ca-file".into(), c.ca.clone(), "--client-cert-auth".into()]);
+                tls_args.extend([
+                    "--trusted-ca-file".into(),
+                    c.ca.clone(),
+                    "--client-cert-auth".into(),
+                ]);
             }
         }
         let mut child = Command::new("sh")
@@ -167,10 +240,19 @@ impl Cluster {
             .spawn()
             .expect("start sh");
         let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut line)
-            .expect("etcd pid");
-        let pid: u32 = line.trim().parse().expect("etcd pid (is /usr/bin/etcd installed? apt-get install etcd-server)");
-        self.members[i].child = Some(Running { shell: child, etcd_pid: pid });
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+            &mut line,
+        )
+        .expect("etcd pid");
+        let pid: u32 = line
+            .trim()
+            .parse()
+            .expect("etcd pid (is /usr/bin/etcd installed? apt-get install etcd-server)");
+        self.members[i].child = Some(Running {
+            shell: child,
+            etcd_pid: pid,
+        });
     }
 
     /// Waits until member `i` serves a linearizable read.
@@ -182,7 +264,12 @@ impl Cluster {
                 return false;
             }
             let c = etcd_cpp_rs::core::Client::new(&ep, self.client_options());
-            let code = c.execute_blocking(etcd_cpp_rs::core::Request::Get { key: b"/__ready".to_vec(), revision: 0 }).error_code;
+            let code = c
+                .execute_blocking(etcd_cpp_rs::core::Request::Get {
+                    key: b"/__ready".to_vec(),
+                    revision: 0,
+                })
+                .error_code;
             // 100: served; 3 (no user), 7 or 16: served, but auth is on.
             matches!(code, 100 | 3 | 7 | 16)
         })
@@ -214,7 +301,10 @@ impl Cluster {
 
     /// `http://127.0.0.1:p1,http://127.0.0.1:p2,...`
     pub fn endpoints(&self) -> String {
-        (0..self.members.len()).map(|i| self.endpoint(i)).collect::<Vec<_>>().join(",")
+        (0..self.members.len())
+            .map(|i| self.endpoint(i))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Endpoint of member `i`.
@@ -237,24 +327,34 @@ impl Cluster {
     pub fn restart(&mut self, i: usize) {
         self.kill(i);
         self.spawn(i);
-        assert!(self.wait_ready(i, Duration::from_secs(30)), "member {i} did not come back");
+        assert!(
+            self.wait_ready(i, Duration::from_secs(30)),
+            "member {i} did not come back"
+        );
     }
 
     /// SIGSTOPs (`true`) or SIGCONTs member `i`.
     pub fn freeze(&self, i: usize, stop: bool) {
         if let Some(r) = &self.members[i].child {
             let sig = if stop { "-STOP" } else { "-CONT" };
-            let _ = Command::new("kill").args([sig, &r.etcd_pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args([sig, &r.etcd_pid.to_string()])
+                .status();
         }
     }
 
     /// Index of the member that is the raft leader now, if one answers as such.
     pub fn leader(&self) -> Option<usize> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         (0..self.members.len()).find(|&i| {
             let ep = self.endpoint(i);
             rt.block_on(async move {
-                let Ok(mut c) = etcd_client::Client::connect([ep], None).await else { return false };
+                let Ok(mut c) = etcd_client::Client::connect([ep], None).await else {
+                    return false;
+                };
                 match c.status().await {
                     Ok(s) => s.header().is_some_and(|h| h.member_id() == s.leader()),
                     Err(_) => false,

@@ -9,7 +9,10 @@ use etcd_cpp_rs::core::{EventType, KeyRange, Request, Response, Watcher};
 use crate::etcd::wait_until;
 use crate::{b, call, client, prefix};
 
-fn collector() -> (Arc<Mutex<Vec<Response>>>, impl Fn(Response) + Send + Sync + 'static) {
+fn collector() -> (
+    Arc<Mutex<Vec<Response>>>,
+    impl Fn(Response) + Send + Sync + 'static,
+) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
     (seen, move |r| s.lock().unwrap().push(r))
@@ -23,14 +26,33 @@ fn event_count(seen: &Mutex<Vec<Response>>) -> usize {
 fn one_shot_watch_from_revision_and_future() {
     let c = client();
     let p = prefix("one_shot");
-    let put = call(&c, Request::Put { key: b(&format!("{p}k")), value: b("v1"), lease: 0 });
-    let r = call(&c, Request::Watch { range: KeyRange::prefix(b(&p)), from_revision: put.index });
+    let put = call(
+        &c,
+        Request::Put {
+            key: b(&format!("{p}k")),
+            value: b("v1"),
+            lease: 0,
+        },
+    );
+    let r = call(
+        &c,
+        Request::Watch {
+            range: KeyRange::prefix(b(&p)),
+            from_revision: put.index,
+        },
+    );
     assert_eq!((r.error_code, r.action.as_str()), (0, "create"));
     assert_eq!(r.value.value, b("v1"));
     assert_eq!(r.value.ttl, -1);
     assert_eq!(r.events.len(), 1);
     assert!(r.watch_id >= 0);
-    let future = call(&c, Request::Watch { range: KeyRange::key(b(&format!("{p}k"))), from_revision: put.index + 1000 });
+    let future = call(
+        &c,
+        Request::Watch {
+            range: KeyRange::key(b(&format!("{p}k"))),
+            from_revision: put.index + 1000,
+        },
+    );
     assert!(future.is_ok() && future.events.is_empty());
 }
 
@@ -43,21 +65,51 @@ fn watcher_delivers_in_order_with_prev_values() {
     // The watch is established asynchronously; a put made right away may predate it, so wait
     // for a first event before counting.
     assert!(wait_until(Duration::from_secs(10), || {
-        call(&c, Request::Put { key: b(&format!("{p}probe")), value: b("x"), lease: 0 });
+        call(
+            &c,
+            Request::Put {
+                key: b(&format!("{p}probe")),
+                value: b("x"),
+                lease: 0,
+            },
+        );
         event_count(&seen) > 0
     }));
     for i in 0..200 {
-        call(&c, Request::Put { key: b(&format!("{p}k")), value: b(&i.to_string()), lease: 0 });
+        call(
+            &c,
+            Request::Put {
+                key: b(&format!("{p}k")),
+                value: b(&i.to_string()),
+                lease: 0,
+            },
+        );
     }
-    call(&c, Request::Rm { key: b(&format!("{p}k")) });
+    call(
+        &c,
+        Request::Rm {
+            key: b(&format!("{p}k")),
+        },
+    );
     let key = b(&format!("{p}k"));
     let of_key = |seen: &Mutex<Vec<Response>>| -> Vec<etcd_cpp_rs::core::Event> {
-        seen.lock().unwrap().iter().flat_map(|r| r.events.clone()).filter(|e| e.kv.as_ref().is_some_and(|kv| kv.key == key)).collect()
+        seen.lock()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.events.clone())
+            .filter(|e| e.kv.as_ref().is_some_and(|kv| kv.key == key))
+            .collect()
     };
     assert!(wait_until(Duration::from_secs(10), || of_key(&seen).len() >= 201));
     let events = of_key(&seen);
-    let values: Vec<Vec<u8>> = events[..200].iter().map(|e| e.kv.clone().unwrap().value).collect();
-    assert_eq!(values, (0..200).map(|i| b(&i.to_string())).collect::<Vec<_>>());
+    let values: Vec<Vec<u8>> = events[..200]
+        .iter()
+        .map(|e| e.kv.clone().unwrap().value)
+        .collect();
+    assert_eq!(
+        values,
+        (0..200).map(|i| b(&i.to_string())).collect::<Vec<_>>()
+    );
     let del = &events[200];
     assert_eq!(del.event_type, EventType::Delete);
     assert_eq!(del.prev_kv.as_ref().unwrap().value, b("199"));
@@ -75,7 +127,14 @@ fn cancel_is_prompt_and_final() {
         n.fetch_add(1, Ordering::SeqCst);
     });
     assert!(wait_until(Duration::from_secs(10), || {
-        call(&c, Request::Put { key: b(&format!("{p}k")), value: b("x"), lease: 0 });
+        call(
+            &c,
+            Request::Put {
+                key: b(&format!("{p}k")),
+                value: b("x"),
+                lease: 0,
+            },
+        );
         count.load(Ordering::SeqCst) > 0
     }));
     let t = Instant::now();
@@ -83,12 +142,29 @@ fn cancel_is_prompt_and_final() {
     assert!(t.elapsed() < Duration::from_millis(500));
     let after = count.load(Ordering::SeqCst);
     for _ in 0..20 {
-        call(&c, Request::Put { key: b(&format!("{p}k")), value: b("y"), lease: 0 });
+        call(
+            &c,
+            Request::Put {
+                key: b(&format!("{p}k")),
+                value: b("y"),
+                lease: 0,
+            },
+        );
     }
     // Watch a second watcher see those puts, so the first had every chance to misbehave.
-    let seen2 = call(&c, Request::Watch { range: KeyRange::prefix(b(&p)), from_revision: 1 });
+    let seen2 = call(
+        &c,
+        Request::Watch {
+            range: KeyRange::prefix(b(&p)),
+            from_revision: 1,
+        },
+    );
     assert!(seen2.is_ok());
-    assert_eq!(count.load(Ordering::SeqCst), after, "no callback after cancel returned");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        after,
+        "no callback after cancel returned"
+    );
     assert!(w.cancelled() && w.wait());
 }
 
@@ -109,32 +185,71 @@ fn cancel_from_own_callback_and_wait_callback() {
     assert!(!w.set_wait_callback(|_| {}), "only one wait callback");
     *slot.lock().unwrap() = Some(w);
     assert!(wait_until(Duration::from_secs(10), || {
-        call(&c, Request::Put { key: b(&format!("{p}k")), value: b("x"), lease: 0 });
+        call(
+            &c,
+            Request::Put {
+                key: b(&format!("{p}k")),
+                value: b("x"),
+                lease: 0,
+            },
+        );
         slot.lock().unwrap().is_none()
     }));
-    assert!(wait_until(Duration::from_secs(5), || *ended.lock().unwrap() == Some(true)));
+    assert!(wait_until(Duration::from_secs(5), || *ended
+        .lock()
+        .unwrap()
+        == Some(true)));
 }
 
 #[test]
 fn compacted_start_revision_reports_11() {
     let c = client();
     let p = prefix("compacted");
-    let first = call(&c, Request::Put { key: b(&format!("{p}k")), value: b("1"), lease: 0 });
-    let last = call(&c, Request::Put { key: b(&format!("{p}k")), value: b("2"), lease: 0 });
+    let first = call(
+        &c,
+        Request::Put {
+            key: b(&format!("{p}k")),
+            value: b("1"),
+            lease: 0,
+        },
+    );
+    let last = call(
+        &c,
+        Request::Put {
+            key: b(&format!("{p}k")),
+            value: b("2"),
+            lease: 0,
+        },
+    );
     // Compact through etcdctl-free means: the Rust etcd-client directly.
     let ep = crate::single().endpoints();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let mut cl = etcd_client::Client::connect([ep], None).await.unwrap();
         cl.compact(last.index, None).await.unwrap();
     });
     let (seen, cb) = collector();
     let w = Watcher::new(&c, KeyRange::key(b(&format!("{p}k"))), first.index, cb);
-    assert!(wait_until(Duration::from_secs(10), || !seen.lock().unwrap().is_empty()));
+    assert!(wait_until(Duration::from_secs(10), || !seen
+        .lock()
+        .unwrap()
+        .is_empty()));
     let r = seen.lock().unwrap()[0].clone();
-    assert_eq!((r.error_code, r.error_message.as_str()), (11, "required revision has been compacted"));
+    assert_eq!(
+        (r.error_code, r.error_message.as_str()),
+        (11, "required revision has been compacted")
+    );
     assert_eq!(r.compact_revision, last.index);
     assert!(!w.wait(), "ended by the server, not cancelled");
-    let once = call(&c, Request::Watch { range: KeyRange::key(b(&format!("{p}k"))), from_revision: first.index });
+    let once = call(
+        &c,
+        Request::Watch {
+            range: KeyRange::key(b(&format!("{p}k"))),
+            from_revision: first.index,
+        },
+    );
     assert_eq!(once.error_code, 11);
 }

@@ -85,9 +85,8 @@ class Transaction {
   ~Transaction();
 
   /// Adds a comparison of `target` with the matching member of `target_value`.
-  void add_compare(std::string const& key, CompareTarget const& target,
-                   CompareResult const& result, Value const& target_value,
-                   std::string const& range_end = "");
+  void add_compare(std::string const& key, CompareTarget const& target, CompareResult const& result,
+                   Value const& target_value, std::string const& range_end = "");
 
   /// Compares the version (number of changes since creation; 0 if absent) for equality.
   void add_compare_version(std::string const& key, int64_t const& version,
@@ -121,15 +120,15 @@ class Transaction {
   void add_compare_lease(std::string const& key, int64_t const& lease,
                          std::string const& range_end = "");
   /// Compares the attached lease.
-  void add_compare_lease(std::string const& key, CompareResult const& result,
-                         int64_t const& lease, std::string const& range_end = "");
+  void add_compare_lease(std::string const& key, CompareResult const& result, int64_t const& lease,
+                         std::string const& range_end = "");
 
   /// Success branch: reads a key or range (`limit` 0: all).
   void add_success_range(std::string const& key, std::string const& range_end = "",
                          bool const recursive = false, const int64_t limit = 0);
   /// Success branch: writes a key (with `prev_kv`, the previous pair is reported).
-  void add_success_put(std::string const& key, std::string const& value,
-                       int64_t const leaseid = 0, const bool prev_kv = false);
+  void add_success_put(std::string const& key, std::string const& value, int64_t const leaseid = 0,
+                       const bool prev_kv = false);
   /// Success branch: deletes a key or range (with `prev_kv`, the deleted pairs are reported).
   void add_success_delete(std::string const& key, std::string const& range_end = "",
                           bool const recursive = false, const bool prev_kv = false);
@@ -141,8 +140,8 @@ class Transaction {
   void add_failure_range(std::string const& key, std::string const& range_end = "",
                          bool const recursive = false, const int64_t limit = 0);
   /// Failure branch: writes a key.
-  void add_failure_put(std::string const& key, std::string const& value,
-                       int64_t const leaseid = 0, const bool prev_kv = false);
+  void add_failure_put(std::string const& key, std::string const& value, int64_t const leaseid = 0,
+                       const bool prev_kv = false);
   /// Failure branch: deletes a key or range.
   void add_failure_delete(std::string const& key, std::string const& range_end = "",
                           bool const recursive = false, const bool prev_kv = false);

@@ -4,8 +4,8 @@
  * `etcd::Response::error_code()`.
  *
  * The action names and internal tag strings are `extern` objects defined in the library, as in
- * etcd-cpp-apiv3. The error codes are `constexpr int` here (the original declared them `extern const
- * int`), so they can also be used in constant expressions such as `case` labels.
+ * etcd-cpp-apiv3. The error codes are `constexpr int` here (the original declared them `extern
+ * const int`), so they can also be used in constant expressions such as `case` labels.
  */
 #ifndef ETCD_V3_ACTION_CONSTANTS_HPP
 #define ETCD_V3_ACTION_CONSTANTS_HPP
@@ -59,23 +59,23 @@ extern char const* ELECTION_OBSERVE_CREATE;  ///< "observe create".
 extern char const* ELECTION_OBSERVE_FINISH;  ///< "observe finish".
 
 // gRPC status codes, passed through unchanged in `etcd::Response::error_code()`.
-constexpr int ERROR_GRPC_OK = 0;                    ///< Success.
-constexpr int ERROR_GRPC_CANCELLED = 1;             ///< Cancelled.
-constexpr int ERROR_GRPC_UNKNOWN = 2;               ///< Unknown.
-constexpr int ERROR_GRPC_INVALID_ARGUMENT = 3;      ///< Invalid argument.
-constexpr int ERROR_GRPC_DEADLINE_EXCEEDED = 4;     ///< Deadline exceeded ("gRPC timeout").
-constexpr int ERROR_GRPC_NOT_FOUND = 5;             ///< Not found (e.g. unknown lease).
-constexpr int ERROR_GRPC_ALREADY_EXISTS = 6;        ///< Already exists.
-constexpr int ERROR_GRPC_PERMISSION_DENIED = 7;     ///< Permission denied.
-constexpr int ERROR_GRPC_RESOURCE_EXHAUSTED = 8;    ///< Resource exhausted.
-constexpr int ERROR_GRPC_FAILED_PRECONDITION = 9;   ///< Failed precondition.
-constexpr int ERROR_GRPC_ABORTED = 10;              ///< Aborted.
-constexpr int ERROR_GRPC_OUT_OF_RANGE = 11;         ///< Out of range (compacted/future revision).
-constexpr int ERROR_GRPC_UNIMPLEMENTED = 12;        ///< Unimplemented.
-constexpr int ERROR_GRPC_INTERNAL = 13;             ///< Internal.
-constexpr int ERROR_GRPC_UNAVAILABLE = 14;          ///< Unavailable (network).
-constexpr int ERROR_GRPC_DATA_LOSS = 15;            ///< Data loss.
-constexpr int ERROR_GRPC_UNAUTHENTICATED = 16;      ///< Unauthenticated.
+constexpr int ERROR_GRPC_OK = 0;                   ///< Success.
+constexpr int ERROR_GRPC_CANCELLED = 1;            ///< Cancelled.
+constexpr int ERROR_GRPC_UNKNOWN = 2;              ///< Unknown.
+constexpr int ERROR_GRPC_INVALID_ARGUMENT = 3;     ///< Invalid argument.
+constexpr int ERROR_GRPC_DEADLINE_EXCEEDED = 4;    ///< Deadline exceeded ("gRPC timeout").
+constexpr int ERROR_GRPC_NOT_FOUND = 5;            ///< Not found (e.g. unknown lease).
+constexpr int ERROR_GRPC_ALREADY_EXISTS = 6;       ///< Already exists.
+constexpr int ERROR_GRPC_PERMISSION_DENIED = 7;    ///< Permission denied.
+constexpr int ERROR_GRPC_RESOURCE_EXHAUSTED = 8;   ///< Resource exhausted.
+constexpr int ERROR_GRPC_FAILED_PRECONDITION = 9;  ///< Failed precondition.
+constexpr int ERROR_GRPC_ABORTED = 10;             ///< Aborted.
+constexpr int ERROR_GRPC_OUT_OF_RANGE = 11;        ///< Out of range (compacted/future revision).
+constexpr int ERROR_GRPC_UNIMPLEMENTED = 12;       ///< Unimplemented.
+constexpr int ERROR_GRPC_INTERNAL = 13;            ///< Internal.
+constexpr int ERROR_GRPC_UNAVAILABLE = 14;         ///< Unavailable (network).
+constexpr int ERROR_GRPC_DATA_LOSS = 15;           ///< Data loss.
+constexpr int ERROR_GRPC_UNAUTHENTICATED = 16;     ///< Unauthenticated.
 
 // Library error codes.
 constexpr int ERROR_KEY_NOT_FOUND = 100;       ///< "etcd-cpp-apiv3: key not found".
