@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and tests everything: the Rust tests (which start their own etcd), the fault suite
+# Builds and tests everything: the Rust tests (which start their own etcd; release, then debug
+# with debug assertions and overflow checks), the fault suite
 # (tests/fault/run.sh, needs Go), then the CMake build with the C++ tests and examples under CTest.
 #
 # Usage: tests/run-all.sh [build-dir]     (default: build; or set BUILD_DIR)
@@ -51,6 +52,10 @@ export CARGO_TARGET_DIR=$build_dir/cargo-target
 # Style first (rustfmt, clippy, clang-format, ruff): about a minute, and it fails fast.
 step lint bash tests/lint.sh "$build_dir"
 step cargo-test cargo test --release --locked
+# The same tests in the debug profile (same target directory, its own debug/ subdirectory), so
+# that debug assertions and integer overflow checks run too: about 2.7 min (debug build ~100 s,
+# tests ~60 s). The fault suite is not part of 'cargo test' (test = false) and stays release-only.
+step cargo-test-debug cargo test --locked
 # The fault suite (three-member cluster, kills and freezes, Go linearizability checker): ~2 min.
 step fault-suite bash tests/fault/run.sh
 if step configure cmake -S . -B "$build_dir" -G Ninja \

@@ -1106,9 +1106,13 @@ class EtcdCluster {
       args.push_back("--client-cert-auth");
     }
     args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
-    const char* etcd_bin = std::getenv("ETCD_TEST_BINARY");
-    if (etcd_bin != nullptr && *etcd_bin != '\0') {
-      args[0] = etcd_bin;
+    // The etcd binary: $ETCD_TEST_BINARY, else $ETCD_BIN (as the Python and Rust harnesses).
+    for (const char* name : {"ETCD_TEST_BINARY", "ETCD_BIN"}) {
+      const char* etcd_bin = std::getenv(name);
+      if (etcd_bin != nullptr && *etcd_bin != '\0') {
+        args[0] = etcd_bin;
+        break;
+      }
     }
     std::vector<char*> argv;
     for (std::string& a : args) {
