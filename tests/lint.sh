@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Style checks, fast and before the tests: rustfmt and clippy (-D warnings, with and without the
-# FFI layers), clang-format (.clang-format) over the C and C++ sources, ruff (ruff.toml) over the
-# Python sources. Fix what it reports with: cargo fmt; clang-format -i <file>; ruff format . &&
+# FFI layers), no import cycle between the modules of src/core, src/capi and src/cxx
+# (tests/module_graph.py), clang-format (.clang-format) over the C and C++ sources, ruff
+# (ruff.toml) over the Python sources. Fix what it reports with: cargo fmt; clang-format -i <file>; ruff format . &&
 # ruff check --fix .
 #
 # Usage: tests/lint.sh [build-dir]   (ruff is installed, pinned, into <build-dir>/lint-venv)
@@ -22,6 +23,7 @@ check() {
 }
 
 check "cargo fmt --check" cargo fmt --check
+check "module graph without cycles" python3 tests/module_graph.py
 check "cargo clippy (all features)" \
   cargo clippy --release --locked --all-targets --quiet -- -D warnings
 check "cargo clippy (core only, --no-default-features)" \

@@ -271,6 +271,24 @@ typedef struct etcd_client_options {
    * TCP connect timeout per endpoint in milliseconds; 0 for the default (3 s).
    */
   int64_t connect_timeout_ms;
+  /**
+   * Interval of the HTTP/2 keep-alive pings in milliseconds; 0 for the default (6 s). etcd
+   * refuses pings more frequent than every 5 s.
+   */
+  int64_t keepalive_time_ms;
+  /**
+   * How long a keep-alive ping waits for its answer in milliseconds; 0 for the default (4 s).
+   * A frozen server is found after about `keepalive_time_ms + keepalive_timeout_ms`.
+   */
+  int64_t keepalive_timeout_ms;
+  /**
+   * Largest response accepted, in bytes; 0 for the default (2^31 - 1).
+   */
+  int64_t max_receive_message_size;
+  /**
+   * Largest request sent, in bytes; 0 for the default (2^31 - 1).
+   */
+  int64_t max_send_message_size;
 } etcd_client_options;
 
 /**

@@ -70,6 +70,10 @@ class ClientOptions(Structure):
         ("load_balancer", c_char_p),
         ("request_timeout_ms", c_int64),
         ("connect_timeout_ms", c_int64),
+        ("keepalive_time_ms", c_int64),
+        ("keepalive_timeout_ms", c_int64),
+        ("max_receive_message_size", c_int64),
+        ("max_send_message_size", c_int64),
     ]
 
 

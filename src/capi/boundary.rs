@@ -11,9 +11,6 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
-use super::status::etcd_status;
-use super::types::etcd_bytes;
-
 /// What an entry point returns when its body panicked or an argument was NULL.
 pub(crate) trait Fallback: Sized {
     /// The value for a caught panic.
@@ -23,18 +20,6 @@ pub(crate) trait Fallback: Sized {
     /// The value for an argument with an impossible value (e.g. a length above `isize::MAX`).
     fn invalid() -> Self {
         Self::null()
-    }
-}
-
-impl Fallback for etcd_status {
-    fn panicked() -> Self {
-        etcd_status::Panic
-    }
-    fn null() -> Self {
-        etcd_status::NullArgument
-    }
-    fn invalid() -> Self {
-        etcd_status::InvalidArgument
     }
 }
 
@@ -58,7 +43,6 @@ zero_fallback! {
     i64 => 0,
     u64 => 0,
     usize => 0,
-    etcd_bytes => etcd_bytes::EMPTY,
 }
 
 impl<T> Fallback for *const T {
@@ -89,7 +73,7 @@ pub(crate) fn with_detail<R>(f: impl FnOnce(&CString) -> R) -> R {
 /// Runs `body`, returning [`Fallback::panicked`] if it panics. Prints nothing; the panic's
 /// message becomes the thread's status detail.
 pub(crate) fn ffi_boundary<T: Fallback>(body: impl FnOnce() -> T) -> T {
-    crate::host::catch(body).unwrap_or_else(|message| {
+    crate::core::panic::catch(body).unwrap_or_else(|message| {
         set_detail(&format!("internal error: {message}"));
         T::panicked()
     })
@@ -143,18 +127,6 @@ pub(crate) unsafe fn str_arg<'a>(s: *const c_char) -> Option<Result<&'a str, std
     (!s.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(s) }.to_str())
 }
 
-/// `let x = try_ref!(ptr);` borrows the object behind a handle pointer, or returns the
-/// function's NULL value.
-macro_rules! try_ref {
-    ($ptr:expr) => {
-        // SAFETY: the C contract: a handle pointer is NULL or comes from this library.
-        match unsafe { $crate::capi::handle::Handle::get($ptr) } {
-            Some(r) => r,
-            None => return $crate::capi::boundary::Fallback::null(),
-        }
-    };
-}
-
 /// `let key = try_bytes!(key, key_len);` copies a (pointer, length) argument, or returns the
 /// function's NULL value when the pointer is NULL and the length is not 0, and its invalid value
 /// for a length above `isize::MAX`.
@@ -196,4 +168,4 @@ macro_rules! try_callback {
     };
 }
 
-pub(crate) use {try_bytes, try_callback, try_out, try_ref};
+pub(crate) use {try_bytes, try_callback, try_out};

@@ -16,9 +16,9 @@ use std::ffi::{c_char, c_void};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::boundary::{ffi_boundary, try_bytes, try_callback, try_out, try_ref};
+use super::boundary::{ffi_boundary, try_bytes, try_callback, try_out};
 use super::client::etcd_client;
-use super::handle::Handle;
+use super::handle::{try_ref, Handle};
 use super::response::{etcd_response, Response};
 use super::status::etcd_status;
 use super::types::{etcd_free_callback, UserData};
@@ -386,11 +386,7 @@ pub unsafe extern "C" fn etcd_client_rmdir_start(
     ffi_boundary(|| {
         let client = try_ref!(client);
         let key = try_bytes!(key, key_len);
-        let range = if recursive {
-            KeyRange::prefix(key)
-        } else {
-            KeyRange::key(key)
-        };
+        let range = KeyRange::from_args(key, None, recursive);
         start(client, Request::Rmdir { range }, try_out!(call_out))
     })
 }

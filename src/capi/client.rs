@@ -6,10 +6,9 @@
 //! messages. A client may be used from several threads at once.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
-use super::boundary::{ffi_boundary, str_arg, try_bytes, try_out, try_ref};
-use super::handle::Handle;
+use super::boundary::{ffi_boundary, str_arg, try_bytes, try_out};
+use super::handle::{try_ref, Handle};
 use super::response::{etcd_response, Response};
 use super::status::etcd_status;
 use crate::core::client::TlsFiles;
@@ -53,6 +52,16 @@ pub struct etcd_client_options {
     pub request_timeout_ms: i64,
     /// TCP connect timeout per endpoint in milliseconds; 0 for the default (3 s).
     pub connect_timeout_ms: i64,
+    /// Interval of the HTTP/2 keep-alive pings in milliseconds; 0 for the default (6 s). etcd
+    /// refuses pings more frequent than every 5 s.
+    pub keepalive_time_ms: i64,
+    /// How long a keep-alive ping waits for its answer in milliseconds; 0 for the default (4 s).
+    /// A frozen server is found after about `keepalive_time_ms + keepalive_timeout_ms`.
+    pub keepalive_timeout_ms: i64,
+    /// Largest response accepted, in bytes; 0 for the default (2^31 - 1).
+    pub max_receive_message_size: i64,
+    /// Largest request sent, in bytes; 0 for the default (2^31 - 1).
+    pub max_send_message_size: i64,
 }
 
 /// Reads a text option: NULL is empty; `Err` if it is not UTF-8.
@@ -76,14 +85,12 @@ unsafe fn text_option(s: *const c_char) -> Result<String, etcd_status> {
 unsafe fn client_options(
     options: *const etcd_client_options,
 ) -> Result<core::ClientOptions, etcd_status> {
-    let d = core::ClientOptions::default();
     // SAFETY: per the contract above.
     let Some(o) = (unsafe { options.as_ref() }) else {
-        return Ok(d);
+        return Ok(core::ClientOptions::default());
     };
     // SAFETY: per the contract above, for each string field.
     let text = |s: *const c_char| unsafe { text_option(s) };
-    let ms = |v: i64| (v > 0).then(|| Duration::from_millis(v as u64));
     let tls = TlsFiles {
         ca: text(o.ca_file)?,
         cert: text(o.cert_file)?,
@@ -91,19 +98,19 @@ unsafe fn client_options(
         target_name_override: text(o.target_name_override)?,
     };
     let use_tls = o.use_tls || !(tls.ca.is_empty() && tls.cert.is_empty() && tls.key.is_empty());
-    Ok(core::ClientOptions {
-        user: Some((text(o.user)?, text(o.password)?)),
-        auth_token_ttl: if o.auth_token_ttl > 0 {
-            o.auth_token_ttl
-        } else {
-            d.auth_token_ttl
-        },
+    Ok(core::ClientOptions::from_args(core::OptionArgs {
+        user: text(o.user)?,
+        password: text(o.password)?,
+        auth_token_ttl: o.auth_token_ttl,
         tls: use_tls.then_some(tls),
-        load_balancing: core::LoadBalancing::from_name(&text(o.load_balancer)?),
-        request_timeout: ms(o.request_timeout_ms),
-        connect_timeout: ms(o.connect_timeout_ms).unwrap_or(d.connect_timeout),
-        ..d
-    })
+        load_balancer: text(o.load_balancer)?,
+        request_timeout_ms: o.request_timeout_ms,
+        connect_timeout_ms: o.connect_timeout_ms,
+        keepalive_time_ms: o.keepalive_time_ms,
+        keepalive_timeout_ms: o.keepalive_timeout_ms,
+        max_receive_message_size: o.max_receive_message_size,
+        max_send_message_size: o.max_send_message_size,
+    }))
 }
 
 /// Creates a client for `endpoints`: one or more `http://host:port` (or `host:port`) separated
@@ -400,11 +407,7 @@ pub unsafe extern "C" fn etcd_client_rmdir(
     ffi_boundary(|| {
         let client = try_ref!(client);
         let key = try_bytes!(key, key_len);
-        let range = if recursive {
-            KeyRange::prefix(key)
-        } else {
-            KeyRange::key(key)
-        };
+        let range = KeyRange::from_args(key, None, recursive);
         execute(client, Request::Rmdir { range }, try_out!(response_out))
     })
 }

@@ -42,3 +42,17 @@ pub(crate) trait Handle: Sized {
         }
     }
 }
+
+/// `let x = try_ref!(ptr);` borrows the object behind a handle pointer, or returns the
+/// function's NULL value.
+macro_rules! try_ref {
+    ($ptr:expr) => {
+        // SAFETY: the C contract: a handle pointer is NULL or comes from this library.
+        match unsafe { $crate::capi::handle::Handle::get($ptr) } {
+            Some(r) => r,
+            None => return $crate::capi::boundary::Fallback::null(),
+        }
+    };
+}
+
+pub(crate) use try_ref;

@@ -8,18 +8,26 @@
 use std::ffi::{c_char, c_void, CString};
 use std::sync::OnceLock;
 
-use super::boundary::{ffi_boundary, try_out, try_ref};
+use super::boundary::{ffi_boundary, try_out};
 use super::client::etcd_client;
-use super::handle::Handle;
+use super::handle::{try_ref, Handle};
 use super::response::c_string;
 use super::status::etcd_status;
-use super::types::{etcd_free_callback, etcd_keepalive_error_callback, UserData};
+use super::types::{etcd_free_callback, UserData};
 use crate::core::{self, KeepAliveError, KeepAliveErrorKind};
 
 /// A lease kept alive in the background (`etcd::KeepAlive`).
 pub struct etcd_keepalive {
     _private: [u8; 0],
 }
+
+/// Receives the error that ends a keep-alive: `status` is `ETCD_STATUS_LEASE_EXPIRED` or
+/// `ETCD_STATUS_KEEPALIVE_FAILED`, `message` a NUL-terminated text borrowed for the duration of
+/// the call. Runs once, on a library callback thread, or on the thread calling
+/// `etcd_keepalive_check` when that call finds the error.
+pub type etcd_keepalive_error_callback = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, status: etcd_status, message: *const c_char),
+>;
 
 /// The core keep-alive, the message of the error `check` found, and the user's data. Fields
 /// drop in order: the keep-alive is cancelled before the finalizer releases the user's data.

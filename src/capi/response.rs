@@ -7,8 +7,8 @@
 
 use std::ffi::{c_char, CString};
 
-use super::boundary::{ffi_boundary, try_out, try_ref};
-use super::handle::Handle;
+use super::boundary::{ffi_boundary, try_out};
+use super::handle::{try_ref, Handle};
 use super::status::etcd_status;
 use super::types::etcd_bytes;
 use crate::core::{self, EventType};

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use super::boundary::{ffi_boundary, with_detail};
+use super::boundary::{ffi_boundary, with_detail, Fallback};
 
 /// Result of a fallible call. The numbers are fixed: a value is never renumbered or reused.
 ///
@@ -59,6 +59,20 @@ impl etcd_status {
         ]
         .into_iter()
         .find(|s| *s as u32 == n)
+    }
+}
+
+/// What an entry point returning a status gives for a panic, a NULL argument or an invalid
+/// one (see [`super::boundary`]).
+impl Fallback for etcd_status {
+    fn panicked() -> Self {
+        etcd_status::Panic
+    }
+    fn null() -> Self {
+        etcd_status::NullArgument
+    }
+    fn invalid() -> Self {
+        etcd_status::InvalidArgument
     }
 }
 

@@ -150,6 +150,10 @@ fn connect_checks_its_arguments() {
             load_balancer: c"pick_first".as_ptr(),
             request_timeout_ms: 500,
             connect_timeout_ms: 200,
+            keepalive_time_ms: 7000,
+            keepalive_timeout_ms: 3000,
+            max_receive_message_size: 1 << 20,
+            max_send_message_size: 1 << 20,
             ..zeroed_options()
         };
         assert_eq!(
@@ -203,6 +207,10 @@ fn zeroed_options() -> etcd_client_options {
         load_balancer: null(),
         request_timeout_ms: 0,
         connect_timeout_ms: 0,
+        keepalive_time_ms: 0,
+        keepalive_timeout_ms: 0,
+        max_receive_message_size: 0,
+        max_send_message_size: 0,
     }
 }
 

@@ -1,9 +1,9 @@
-//! Plain data shared with C: byte views and callback types.
+//! Plain data shared with C: byte views and the user data that callbacks get. The callback
+//! types are declared with their objects (`watcher.rs`, `keepalive.rs`, `call.rs`).
 
 use std::ffi::{c_char, c_void};
 
-use super::response::etcd_response;
-use super::status::etcd_status;
+use super::boundary::Fallback;
 
 /// A borrowed byte string: `len` bytes at `data`, not NUL-terminated, possibly containing NUL
 /// bytes. Valid only as long as the object it was read from (see each accessor).
@@ -36,19 +36,15 @@ impl etcd_bytes {
     }
 }
 
-/// Receives the responses of a watcher: `response` is borrowed for the duration of the call
-/// (copy what you need, or keep a copy with `etcd_response_clone`). Runs on a library callback
-/// thread (named "etcd-cb"), one call at a time and in order for a given watcher.
-pub type etcd_watch_callback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, response: *const etcd_response)>;
-
-/// Receives the error that ends a keep-alive: `status` is `ETCD_STATUS_LEASE_EXPIRED` or
-/// `ETCD_STATUS_KEEPALIVE_FAILED`, `message` a NUL-terminated text borrowed for the duration of
-/// the call. Runs once, on a library callback thread, or on the thread calling
-/// `etcd_keepalive_check` when that call finds the error.
-pub type etcd_keepalive_error_callback = Option<
-    unsafe extern "C" fn(userdata: *mut c_void, status: etcd_status, message: *const c_char),
->;
+/// An empty view, for a panic or a NULL argument (see [`super::boundary`]).
+impl Fallback for etcd_bytes {
+    fn panicked() -> Self {
+        etcd_bytes::EMPTY
+    }
+    fn null() -> Self {
+        etcd_bytes::EMPTY
+    }
+}
 
 /// Releases `userdata` once the library no longer uses it.
 pub type etcd_free_callback = Option<unsafe extern "C" fn(userdata: *mut c_void)>;

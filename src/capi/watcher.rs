@@ -9,18 +9,24 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
-use super::boundary::{ffi_boundary, try_bytes, try_callback, try_out, try_ref};
+use super::boundary::{ffi_boundary, try_bytes, try_callback, try_out};
 use super::client::etcd_client;
-use super::handle::Handle;
+use super::handle::{try_ref, Handle};
 use super::response::{etcd_response, Response};
 use super::status::etcd_status;
-use super::types::{etcd_free_callback, etcd_watch_callback, UserData};
+use super::types::{etcd_free_callback, UserData};
 use crate::core::{self, KeyRange};
 
 /// A running watch (`etcd::Watcher`).
 pub struct etcd_watcher {
     _private: [u8; 0],
 }
+
+/// Receives the responses of a watcher: `response` is borrowed for the duration of the call
+/// (copy what you need, or keep a copy with `etcd_response_clone`). Runs on a library callback
+/// thread (named "etcd-cb"), one call at a time and in order for a given watcher.
+pub type etcd_watch_callback =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, response: *const etcd_response)>;
 
 /// The core watcher and the user's data. Fields drop in order: the watcher is cancelled (and
 /// no callback runs any more) before the finalizer releases the user's data.
@@ -241,11 +247,7 @@ unsafe fn watcher_key(
         let key = try_bytes!(key, key_len);
         let callback = try_callback!(callback);
         let out = try_out!(watcher_out);
-        let range = if recursive {
-            KeyRange::prefix(key)
-        } else {
-            KeyRange::key(key)
-        };
+        let range = KeyRange::from_args(key, None, recursive);
         *out = etcd_watcher::into_raw(start(
             client,
             range,

@@ -11,7 +11,7 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::dispatch::{self, Gate};
+use super::dispatch::Gate;
 use super::{runtime, Client, Request, Response};
 
 type DoneCallback = Box<dyn FnOnce() + Send>;
@@ -39,7 +39,7 @@ impl Shared {
     /// Hands `callback` to a callback thread (never a runtime worker).
     fn run_callback(self: &Arc<Self>, callback: DoneCallback) {
         let shared = Arc::clone(self);
-        dispatch::submit(Box::new(move || {
+        runtime::submit(Box::new(move || {
             shared.gate.run(callback);
         }));
     }

@@ -13,114 +13,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::endpoints;
-use super::request::Request;
+pub use super::options::{ClientOptions, LoadBalancing, OptionArgs, TlsFiles};
 use super::response::{code, message, Response};
-use super::{dispatch, ops, runtime};
+use super::runtime;
 
-/// How calls pick an endpoint (the `load_balancer` constructor argument).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LoadBalancing {
-    /// Each call starts at the next endpoint (`"round_robin"`, the default).
-    #[default]
-    RoundRobin,
-    /// Calls stay on the first endpoint that works (`"pick_first"`).
-    PickFirst,
-}
+/// The locks taken with `lock(name, ttl)` and not yet unlocked: (lock key, lease, keep-alive of
+/// the lease). The keep-alive is only held here (dropping it stops it), so its type does not
+/// matter to the connection.
+#[derive(Default)]
+struct Locks(Mutex<Vec<HeldLock>>);
 
-impl LoadBalancing {
-    /// Maps etcd-cpp-apiv3's gRPC policy names; unknown names mean round robin.
-    pub fn from_name(name: &str) -> LoadBalancing {
-        match name.trim() {
-            "pick_first" => LoadBalancing::PickFirst,
-            _ => LoadBalancing::RoundRobin,
-        }
-    }
-}
+/// (lock key, lease, keep-alive of the lease).
+type HeldLock = (Vec<u8>, i64, Box<dyn Send + Sync>);
 
-/// Connection settings.
-#[derive(Clone, Debug)]
-pub struct ClientOptions {
-    /// Deadline of each unary request (`set_grpc_timeout`); `None` waits as long as it takes.
-    pub request_timeout: Option<Duration>,
-    /// TCP connect timeout per endpoint.
-    pub connect_timeout: Duration,
-    /// HTTP/2 keep-alive ping interval and ack timeout: a frozen server is detected after about
-    /// their sum. etcd rejects pings more frequent than every 5 s.
-    pub keepalive_time: Duration,
-    pub keepalive_timeout: Duration,
-    pub load_balancing: LoadBalancing,
-    /// User name and password; the token is renewed before `auth_token_ttl` runs out and
-    /// whenever the server refuses it.
-    pub user: Option<(String, String)>,
-    /// Lifetime of auth tokens on the server (etcd's `--auth-token-ttl`), in seconds.
-    pub auth_token_ttl: i64,
-    /// TLS settings; `None` for plain HTTP/2.
-    pub tls: Option<TlsFiles>,
-    /// Largest response accepted, in bytes.
-    pub max_receive_message_size: usize,
-    /// Largest request sent, in bytes.
-    pub max_send_message_size: usize,
-}
-
-/// TLS material as etcd-cpp-apiv3 takes it: file paths, read when the client is created.
-#[derive(Clone, Debug, Default)]
-pub struct TlsFiles {
-    /// CA certificate file (PEM) that signs the server certificate.
-    pub ca: String,
-    /// Client certificate and private key files (PEM), for client-certificate authentication.
-    pub cert: String,
-    pub key: String,
-    /// Name to verify the server certificate against instead of the endpoint's host.
-    pub target_name_override: String,
-}
-
-impl TlsFiles {
-    fn load(&self) -> Result<etcd_client::TlsOptions, String> {
-        let read = |what: &str, path: &str| -> Result<Option<Vec<u8>>, String> {
-            if path.is_empty() {
-                return Ok(None);
-            }
-            match std::fs::read(path) {
-                Ok(d) if !d.is_empty() => Ok(Some(d)),
-                Ok(_) => Err(format!("etcd-cpp-rs: the {what} file '{path}' is empty")),
-                Err(e) => Err(format!(
-                    "etcd-cpp-rs: cannot read the {what} file '{path}': {e}"
-                )),
-            }
-        };
-        let mut tls = etcd_client::TlsOptions::new();
-        match read("CA certificate", &self.ca)? {
-            Some(ca) => tls = tls.ca_certificate(etcd_client::Certificate::from_pem(ca)),
-            // Without a CA file, the system's trust store (which honours SSL_CERT_FILE and
-            // SSL_CERT_DIR) verifies the server, as gRPC does for etcd-cpp-apiv3.
-            None => tls = tls.with_native_roots(),
-        }
-        match (read("client certificate", &self.cert)?, read("private key", &self.key)?) {
-            (Some(cert), Some(key)) => tls = tls.identity(etcd_client::Identity::from_pem(cert, key)),
-            (None, None) => {}
-            _ => return Err("etcd-cpp-rs: a client certificate needs both the certificate and the private key file".into()),
-        }
-        if !self.target_name_override.is_empty() {
-            tls = tls.domain_name(self.target_name_override.clone());
-        }
-        Ok(tls)
-    }
-}
-
-impl Default for ClientOptions {
-    fn default() -> Self {
-        ClientOptions {
-            request_timeout: None,
-            connect_timeout: Duration::from_secs(3),
-            keepalive_time: Duration::from_secs(6),
-            keepalive_timeout: Duration::from_secs(4),
-            load_balancing: LoadBalancing::RoundRobin,
-            user: None,
-            auth_token_ttl: 300,
-            tls: None,
-            max_receive_message_size: i32::MAX as usize,
-            max_send_message_size: i32::MAX as usize,
-        }
+impl Locks {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<HeldLock>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -152,7 +60,7 @@ struct Inner {
     policy: LoadBalancing,
     next: AtomicUsize,
     timeout_ms: AtomicI64,
-    locks: super::concurrency::Locks,
+    locks: Locks,
 }
 
 struct Member {
@@ -499,55 +407,31 @@ impl Client {
         (ms > 0).then(|| Duration::from_millis(ms as u64))
     }
 
-    /// Runs `req` and returns its response; waits for the result without occupying a thread.
-    pub async fn execute(&self, req: Request) -> Response {
+    /// Runs one request's operation `op` under the client's rules: a client that cannot work
+    /// answers at once with why; the per-request timeout applies when `timed`; the response
+    /// carries `action` if it has none, and how long it took.
+    pub(crate) async fn run_request(
+        &self,
+        action: &'static str,
+        timed: bool,
+        op: impl Future<Output = Response>,
+    ) -> Response {
         let start = Instant::now();
-        let act = req.action();
         let mut resp = if let Some((code, msg)) = &self.inner.unusable {
             Response::error(*code, msg.clone())
         } else {
-            // Like etcd-cpp-apiv3, the timeout does not apply to revoking a lease or to watches.
-            match (self.timeout(), &req) {
-                (Some(t), r)
-                    if !matches!(r, Request::LeaseRevoke { .. } | Request::Watch { .. }) =>
-                {
-                    tokio::time::timeout(t, ops::run(self, req))
-                        .await
-                        .unwrap_or_else(|_| {
-                            Response::error(code::DEADLINE_EXCEEDED, message::TIMEOUT)
-                        })
-                }
-                _ => ops::run(self, req).await,
+            match self.timeout() {
+                Some(t) if timed => tokio::time::timeout(t, op)
+                    .await
+                    .unwrap_or_else(|_| Response::error(code::DEADLINE_EXCEEDED, message::TIMEOUT)),
+                _ => op.await,
             }
         };
         if resp.action.is_empty() {
-            resp.action = act.to_string();
+            resp.action = action.to_string();
         }
         resp.duration = start.elapsed();
         resp
-    }
-
-    /// Runs `req` and blocks the calling thread until its response.
-    pub fn execute_blocking(&self, req: Request) -> Response {
-        let c = self.clone();
-        runtime::block_on(async move { c.execute(req).await })
-    }
-
-    /// Runs `req` in the background; `done` gets the response on a callback thread.
-    pub fn execute_async(&self, req: Request, done: impl FnOnce(Response) + Send + 'static) {
-        let c = self.clone();
-        runtime::spawn(async move {
-            let resp = c.execute(req).await;
-            dispatch::submit(Box::new(move || done(resp)));
-        });
-    }
-
-    /// Like [`Client::execute_async`], but `done` runs on the runtime thread that finished the
-    /// call, saving a thread hand-off. For completions that only store the result and wake a
-    /// waiter (a `pplx::task_completion_event`); `done` must never block or run user code.
-    pub fn execute_then(&self, req: Request, done: impl FnOnce(Response) + Send + 'static) {
-        let c = self.clone();
-        runtime::spawn(async move { done(c.execute(req).await) });
     }
 
     /// Endpoint indices in the order a call should try them.
@@ -723,24 +607,38 @@ impl Client {
         }
     }
 
-    /// Keeps the keep-alive of a lock taken with `lock(name, ttl)` until it is unlocked.
-    pub(crate) fn hold_lock(&self, key: Vec<u8>, ka: super::keepalive::KeepAlive) {
-        self.inner.locks.hold(key, ka);
+    /// Keeps `keepalive`, which refreshes `lease`, for the lock `key` taken with
+    /// `lock(name, ttl)` until it is unlocked.
+    pub(crate) fn hold_lock(
+        &self,
+        key: Vec<u8>,
+        lease: i64,
+        keepalive: impl Send + Sync + 'static,
+    ) {
+        self.inner
+            .locks
+            .lock()
+            .push((key, lease, Box::new(keepalive)));
     }
 
-    /// Takes back the keep-alive of a lock.
-    pub(crate) fn release_lock(
-        &self,
-        key: &[u8],
-    ) -> Option<std::sync::Arc<super::keepalive::KeepAlive>> {
-        self.inner.locks.release(key)
+    /// Drops the keep-alive of lock `key` and returns its lease; `None` for a lock the client
+    /// does not hold that way.
+    pub(crate) fn release_lock(&self, key: &[u8]) -> Option<i64> {
+        let (_, lease, keepalive) = {
+            let mut held = self.inner.locks.lock();
+            let i = held.iter().position(|(k, _, _)| k == key)?;
+            held.swap_remove(i)
+        };
+        drop(keepalive);
+        Some(lease)
     }
 
     /// Stops the keep-alives of every lock still held (their leases then expire), as
     /// etcd-cpp-apiv3 does when its client is destroyed. The keep-alives hold the client, so
     /// without this a client with held locks would never be freed.
     pub fn release_locks(&self) {
-        self.inner.locks.clear();
+        let held = std::mem::take(&mut *self.inner.locks.lock());
+        drop(held);
     }
 
     /// Number of endpoints.

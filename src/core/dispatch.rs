@@ -8,6 +8,10 @@
 //! starts one more thread each [`STALL_CHECK`] during which queued jobs made no progress. So a
 //! burst of short jobs is served by few threads, while a callback that blocks (or calls the
 //! blocking API) never holds up the others for long.
+//!
+//! This module knows nothing of the process-wide runtime: a [`Pool`] is given the runtime handle
+//! its stall monitor runs on, and a [`Strand`] the pool it runs on (see [`super::runtime`], which
+//! owns both).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -39,9 +43,11 @@ struct PoolState {
     monitor: bool,
 }
 
-/// The elastic callback-thread pool (one per process, see [`super::runtime::pool`]).
+/// The elastic callback-thread pool (one per process, owned by the runtime module).
 pub struct Pool {
     shared: Arc<PoolShared>,
+    /// Where the stall monitor runs.
+    runtime: tokio::runtime::Handle,
 }
 
 struct PoolShared {
@@ -49,20 +55,15 @@ struct PoolShared {
     cv: Condvar,
 }
 
-impl Default for Pool {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Pool {
-    /// An empty pool.
-    pub fn new() -> Pool {
+    /// An empty pool whose stall monitor runs on `runtime`.
+    pub fn new(runtime: tokio::runtime::Handle) -> Pool {
         Pool {
             shared: Arc::new(PoolShared {
                 state: Mutex::new(PoolState::default()),
                 cv: Condvar::new(),
             }),
+            runtime,
         }
     }
 
@@ -78,7 +79,7 @@ impl Pool {
         } else if !st.monitor {
             st.monitor = true;
             let shared = self.shared.clone();
-            super::runtime::spawn(async move { monitor(shared).await });
+            self.runtime.spawn(async move { monitor(shared).await });
         }
     }
 }
@@ -145,10 +146,11 @@ impl PoolShared {
     }
 }
 
-/// Runs jobs one at a time, in the order posted, on the pool; holds no thread while empty.
-#[derive(Clone, Default)]
+/// Runs jobs one at a time, in the order posted, on a pool; holds no thread while empty.
+#[derive(Clone)]
 pub struct Strand {
     inner: Arc<Mutex<StrandState>>,
+    pool: &'static Pool,
 }
 
 #[derive(Default)]
@@ -158,9 +160,12 @@ struct StrandState {
 }
 
 impl Strand {
-    /// A new, empty strand.
-    pub fn new() -> Strand {
-        Strand::default()
+    /// A new, empty strand on `pool` (the process's pool is [`super::runtime::pool`]).
+    pub fn new(pool: &'static Pool) -> Strand {
+        Strand {
+            inner: Arc::default(),
+            pool,
+        }
     }
 
     /// Queues `job` after the strand's earlier jobs.
@@ -169,13 +174,13 @@ impl Strand {
         st.queue.push_back(job);
         if !st.running {
             st.running = true;
-            let inner = self.inner.clone();
-            super::runtime::pool().submit(Box::new(move || drain(inner)));
+            let (inner, pool) = (self.inner.clone(), self.pool);
+            pool.submit(Box::new(move || drain(inner, pool)));
         }
     }
 }
 
-fn drain(inner: Arc<Mutex<StrandState>>) {
+fn drain(inner: Arc<Mutex<StrandState>>, pool: &'static Pool) {
     // Bounded turns keep one busy strand from starving the pool's queue.
     for _ in 0..64 {
         let job = {
@@ -190,7 +195,7 @@ fn drain(inner: Arc<Mutex<StrandState>>) {
         };
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
     }
-    super::runtime::pool().submit(Box::new(move || drain(inner)));
+    pool.submit(Box::new(move || drain(inner, pool)));
 }
 
 /// Guards a user callback against running after its owner was cancelled.
@@ -254,9 +259,4 @@ impl Gate {
     fn lock(&self) -> MutexGuard<'_, GateState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// Runs `job` on a callback thread of this process.
-pub fn submit(job: Job) {
-    super::runtime::pool().submit(job);
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::client::{classify, is_permanent, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
-use super::request::Request;
+use super::lease;
 use super::response::{code, error_to_response};
 use super::runtime;
 
@@ -56,7 +56,8 @@ impl KeepAliveError {
     }
 }
 
-type Handler = Box<dyn Fn(KeepAliveError) + Send + Sync>;
+/// Gets the error that ends a keep-alive, once, on a callback thread.
+pub type Handler = Box<dyn Fn(KeepAliveError) + Send + Sync>;
 
 struct Shared {
     client: Client,
@@ -124,7 +125,7 @@ impl KeepAlive {
     pub fn new(client: &Client, ttl: i64, lease_id: i64, handler: Option<Handler>) -> KeepAlive {
         let mut failed = None;
         let lease = if ttl > 0 && lease_id == 0 {
-            let r = client.execute_blocking(Request::LeaseGrant { ttl });
+            let r = runtime::block_on(lease::grant_request(client.clone(), ttl));
             if !r.is_ok() {
                 failed = Some(KeepAliveError::not_granted(r.error_code, &r.error_message));
             }
@@ -138,7 +139,7 @@ impl KeepAlive {
             ttl,
             handler,
             gate: Gate::default(),
-            strand: Strand::new(),
+            strand: Strand::new(runtime::pool()),
             timeout_ms: AtomicI64::new(client.timeout_ms()),
             state: Mutex::new(State::default()),
         });

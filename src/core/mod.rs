@@ -1,32 +1,66 @@
 //! The Rust core of etcd-cpp-rs: everything the C++ and C layers expose, with no FFI in it.
 //!
-//! - [`runtime`]: the one process-wide tokio runtime (re-created after `fork()`).
-//! - [`dispatch`]: the library callback threads, where user code runs (never on a runtime worker).
-//! - [`call`]: a request in flight that its caller waits for in slices, polls or abandons.
-//! - [`client`]: a connection to a cluster with per-call endpoint fail-over and timeouts.
-//! - [`ops`]: the unary operations with etcd-cpp-apiv3's response semantics.
-//! - [`watch`]: one-shot watches and the long-lived, self-resuming [`Watcher`].
-//! - [`keepalive`]: the background lease refresher [`KeepAlive`].
-//! - [`txn`], [`concurrency`]: transactions, locks and elections.
+//! The modules form layers; each uses only the layers below it (and, inside a layer, the modules
+//! listed before it), so there is no import cycle. `tests/module_graph.py` checks that.
+//!
+//! 1. **Plain data and the runtime**, which know nothing of a connection:
+//!    - [`response`]: [`Response`], [`Kv`], [`Event`], etcd-cpp-apiv3's error codes, messages and
+//!      action strings, and how an etcd-client error reads as a response.
+//!    - [`keys`]: [`KeyRange`] (a key, a prefix or `[key, range_end)`).
+//!    - [`txn`]: [`Transaction`] and its comparisons and operations.
+//!    - [`request`]: [`Request`], one per etcd-cpp-apiv3 operation.
+//!    - [`endpoints`]: parsing the endpoint list.
+//!    - [`options`]: [`ClientOptions`] and their defaults, filled the same way by both FFI layers.
+//!    - [`panic`]: the panic guard of the FFI layers.
+//!    - [`dispatch`]: the callback-thread pool, strands and gates, where user code runs (never on
+//!      a runtime worker); given the runtime handle and pool it needs by parameter.
+//!    - [`runtime`]: the one process-wide tokio runtime and callback pool (re-created after
+//!      `fork()`).
+//! 2. **The connection**, [`client`]: [`Client`]'s members (one channel per endpoint), health
+//!    probes, authentication, per-call fail-over and timeouts.
+//! 3. **One module per etcd service**, as etcd-client's `rpc/` has: [`kv`] (with transactions),
+//!    [`lease`], [`cluster`], [`lock`], [`election`].
+//! 4. **Streams**: [`watch`] (one-shot watches and the self-resuming [`Watcher`]),
+//!    [`keepalive`] (the lease refresher [`KeepAlive`]), [`observer`] (election leaders).
+//! 5. **The facade**: [`execute`] (`Client::execute*`, which hands each [`Request`] to its
+//!    service, and the requests that combine services: `lock(name, ttl)`, grant-then-keep-alive)
+//!    and [`call`] (a request in flight that its caller waits for in slices, polls or abandons).
 
-pub mod call;
-pub mod client;
-pub mod concurrency;
+#![forbid(unsafe_code)]
+
+// 1. Plain data and the runtime.
 pub mod dispatch;
 pub mod endpoints;
-pub mod keepalive;
-pub mod ops;
+pub mod keys;
+pub mod options;
+pub mod panic;
 pub mod request;
 pub mod response;
 pub mod runtime;
 pub mod txn;
+// 2. The connection.
+pub mod client;
+// 3. The services.
+pub mod cluster;
+pub mod election;
+pub mod kv;
+pub mod lease;
+pub mod lock;
+// 4. The streams.
+pub mod keepalive;
+pub mod observer;
 pub mod watch;
+// 5. The facade.
+pub mod call;
+pub mod execute;
 
 pub use call::Call;
-pub use client::{Client, ClientOptions, LoadBalancing};
-pub use concurrency::Observer;
+pub use client::Client;
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
-pub use request::{Compare, KeyRange, Request};
+pub use keys::KeyRange;
+pub use observer::Observer;
+pub use options::{ClientOptions, LoadBalancing, OptionArgs};
+pub use request::{Compare, Request};
 pub use response::{Event, EventType, Kv, Member, Response};
 pub use txn::{CompareResult, CompareTarget, Transaction, TxnCompare, TxnOperation};
 pub use watch::Watcher;

@@ -1,68 +1,8 @@
 //! What a caller can ask of the cluster: one [`Request`] per etcd-cpp-apiv3 operation.
 
-/// A key, a key range or a prefix, as etcd's `[key, range_end)`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeyRange {
-    /// First key.
-    pub key: Vec<u8>,
-    /// End of the range (exclusive); empty for the single key `key`.
-    pub range_end: Vec<u8>,
-}
-
-impl KeyRange {
-    /// Exactly `key`.
-    pub fn key(key: impl Into<Vec<u8>>) -> Self {
-        KeyRange {
-            key: key.into(),
-            range_end: Vec::new(),
-        }
-    }
-
-    /// Every key starting with `prefix`; the empty prefix means every key.
-    pub fn prefix(prefix: impl Into<Vec<u8>>) -> Self {
-        let prefix = prefix.into();
-        if prefix.is_empty() {
-            return KeyRange {
-                key: vec![0],
-                range_end: vec![0],
-            };
-        }
-        let range_end = string_plus_one(&prefix);
-        KeyRange {
-            key: prefix,
-            range_end,
-        }
-    }
-
-    /// `[key, range_end)`.
-    pub fn range(key: impl Into<Vec<u8>>, range_end: impl Into<Vec<u8>>) -> Self {
-        KeyRange {
-            key: key.into(),
-            range_end: range_end.into(),
-        }
-    }
-
-    /// True when the range is a single key.
-    pub fn is_single_key(&self) -> bool {
-        self.range_end.is_empty()
-    }
-}
-
-/// The smallest key greater than every key with this prefix (etcd-cpp-apiv3's
-/// `etcdv3::detail::string_plus_one`): trailing 0xff bytes are dropped and the last byte is
-/// incremented; an empty or all-0xff key gives `"\0"` (the end of the keyspace).
-pub fn string_plus_one(key: &[u8]) -> Vec<u8> {
-    let mut end = key.to_vec();
-    while let Some(&last) = end.last() {
-        if last == 0xff {
-            end.pop();
-        } else {
-            *end.last_mut().expect("non-empty") += 1;
-            return end;
-        }
-    }
-    vec![0]
-}
+pub use super::keys::{string_plus_one, KeyRange};
+use super::response::action as a;
+use super::txn::Transaction;
 
 /// The condition of `modify_if` / `rm_if`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,7 +69,7 @@ pub enum Request {
     /// `leases()`.
     LeaseLeases,
     /// `txn(transaction)`.
-    Txn(super::txn::Transaction),
+    Txn(Transaction),
     /// `lock(name[, ttl])`: with a lease of `ttl` seconds kept alive until `unlock`.
     Lock { name: Vec<u8>, ttl: i64 },
     /// `lock_with_lease(name, lease)`.
@@ -174,7 +114,6 @@ impl Request {
     /// The action string of this request's responses (`etcd::Response::action()`), also carried
     /// by its error responses, as etcd-cpp-apiv3 does.
     pub fn action(&self) -> &'static str {
-        use super::response::action as a;
         match self {
             Request::Head | Request::Get { .. } | Request::Range { .. } => a::GET,
             Request::Put { .. } => a::SET,
@@ -216,26 +155,5 @@ impl Request {
                 | Request::Leader { .. }
                 | Request::MemberList
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plus_one() {
-        assert_eq!(string_plus_one(b"/a"), b"/b");
-        assert_eq!(string_plus_one(b"a\xff\xff"), b"b");
-        assert_eq!(string_plus_one(b"\xff"), b"\0");
-        assert_eq!(string_plus_one(b""), b"\0");
-        assert_eq!(string_plus_one(b"a\0"), b"a\x01");
-    }
-
-    #[test]
-    fn ranges() {
-        assert_eq!(KeyRange::prefix(""), KeyRange::range(vec![0], vec![0]));
-        assert_eq!(KeyRange::prefix("/x"), KeyRange::range("/x", "/y"));
-        assert!(KeyRange::key("k").is_single_key());
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use tokio::runtime::{Handle, Runtime};
 
-use super::dispatch::Pool;
+use super::dispatch::{Job, Pool};
 
 /// Name prefix of the runtime's worker threads.
 pub const RUNTIME_THREAD_NAME: &str = "etcd-rt";
@@ -78,11 +78,8 @@ fn build(pid: u32) -> &'static Globals {
         .expect("failed to start the etcd client runtime");
     // Leaked on purpose: the runtime lives for the whole process (or until a fork replaces it,
     // when dropping it would wait on threads the child does not have).
-    Box::leak(Box::new(Globals {
-        pid,
-        runtime,
-        pool: Pool::new(),
-    }))
+    let pool = Pool::new(runtime.handle().clone());
+    Box::leak(Box::new(Globals { pid, runtime, pool }))
 }
 
 /// The runtime of this process.
@@ -124,4 +121,9 @@ where
     F::Output: Send + 'static,
 {
     handle().spawn(fut)
+}
+
+/// Runs `job` on a callback thread of this process.
+pub fn submit(job: Job) {
+    pool().submit(job);
 }

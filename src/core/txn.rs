@@ -1,13 +1,12 @@
-//! Transactions (`etcdv3::Transaction` + `txn()`): comparisons and nested operations, executed
-//! as one etcd Txn and read back the way etcd-cpp-apiv3 does (peer-api.md §8).
+//! Transactions (`etcdv3::Transaction`): comparisons and nested operations, as plain data, and
+//! their translation into one etcd Txn. Running one is the KV service's (`kv::txn`), which
+//! reads the results back the way etcd-cpp-apiv3 does (peer-api.md §8).
 
 use etcd_client::{
     Compare as EtcdCompare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp,
 };
 
-use super::client::Client;
-use super::request::KeyRange;
-use super::response::{action, code, error_to_response, message, Response};
+use super::keys::KeyRange;
 
 /// What a comparison looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +68,7 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    fn to_etcd(&self) -> Txn {
+    pub(crate) fn to_etcd(&self) -> Txn {
         // etcd-client asserts that when/and_then/or_else are called once each, in this order.
         Txn::new()
             .when(self.compares.iter().map(compare).collect::<Vec<_>>())
@@ -78,7 +77,7 @@ impl Transaction {
     }
 
     /// True when every operation, nested ones included, only reads.
-    fn is_read_only(&self) -> bool {
+    pub(crate) fn is_read_only(&self) -> bool {
         self.success.iter().chain(&self.failure).all(|op| match op {
             TxnOperation::Range { .. } => true,
             TxnOperation::Txn(t) => t.is_read_only(),
@@ -141,35 +140,5 @@ fn operation(op: &TxnOperation) -> TxnOp {
             TxnOp::delete(range.key.clone(), Some(o))
         }
         TxnOperation::Txn(t) => TxnOp::txn(t.to_etcd()),
-    }
-}
-
-/// `txn()`: action "txn"; the executed branch's results in `values` / `prev_value`; a false
-/// comparison gives 101 with the failure branch's results still there.
-pub(crate) async fn run(client: &Client, t: Transaction) -> Response {
-    let etcd_txn = t.to_etcd();
-    let res = client
-        .with_failover(t.is_read_only(), |c| {
-            let mut kv = super::ops::kv(client, c);
-            let txn = etcd_txn.clone();
-            async move { kv.txn(txn).await }
-        })
-        .await;
-    match res {
-        Ok(r) => {
-            let (values, prev_values) = super::ops::txn_results(&r.op_responses());
-            let resp = Response {
-                value: values.first().cloned().unwrap_or_default(),
-                prev_value: prev_values.first().cloned().unwrap_or_default(),
-                values,
-                ..Response::ok(action::TXN).with_header(r.header())
-            };
-            if r.succeeded() {
-                resp
-            } else {
-                resp.fail(code::COMPARE_FAILED, message::COMPARE_FAILED)
-            }
-        }
-        Err(e) => error_to_response(&e),
     }
 }

@@ -355,7 +355,7 @@ impl Watcher {
         let shared = Arc::new(Shared {
             callback: Box::new(callback),
             gate: Gate::default(),
-            strand: Strand::new(),
+            strand: Strand::new(runtime::pool()),
             state: Mutex::new(State::default()),
             ended_cv: Condvar::new(),
         });

@@ -35,7 +35,7 @@ pub struct Observer(core::Observer);
 /// Runs `f`, turning a panic into `fallback()`. Prints nothing: the panic's message is kept for
 /// the fallback (see [`panic_response`]).
 fn guard<T>(fallback: impl FnOnce() -> T, f: impl FnOnce() -> T) -> T {
-    crate::host::catch(f).unwrap_or_else(|message| {
+    crate::core::panic::catch(f).unwrap_or_else(|message| {
         let _ = PANIC_MESSAGE.try_with(|m| *m.borrow_mut() = message);
         fallback()
     })
@@ -119,13 +119,7 @@ fn response_data(r: core::Response) -> ffi::ResponseData {
 }
 
 fn key_range(key: &[u8], range_end: &[u8], has_range_end: bool, recursive: bool) -> KeyRange {
-    if has_range_end {
-        KeyRange::range(key, range_end)
-    } else if recursive {
-        KeyRange::prefix(key)
-    } else {
-        KeyRange::key(key)
-    }
+    KeyRange::from_args(key, has_range_end.then(|| range_end.to_vec()), recursive)
 }
 
 fn request(r: &ffi::RequestData) -> Option<Request> {
@@ -283,30 +277,24 @@ fn invalid_request() -> core::Response {
 }
 
 fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::ClientOptions {
-    let ms = |v: i64| (v > 0).then(|| std::time::Duration::from_millis(v as u64));
-    let d = core::ClientOptions::default();
-    let size = |v: i64| if v > 0 { v as usize } else { i32::MAX as usize };
-    core::ClientOptions {
-        user: Some((o.user.clone(), o.password.clone())),
-        auth_token_ttl: if o.auth_token_ttl > 0 {
-            o.auth_token_ttl
-        } else {
-            d.auth_token_ttl
-        },
+    core::ClientOptions::from_args(core::OptionArgs {
+        user: o.user.clone(),
+        password: o.password.clone(),
+        auth_token_ttl: o.auth_token_ttl,
         tls: o.tls.then(|| core::client::TlsFiles {
             ca: o.ca.clone(),
             cert: o.cert.clone(),
             key: o.key.clone(),
             target_name_override: o.target_name_override.clone(),
         }),
-        max_receive_message_size: size(o.max_receive_message_size),
-        max_send_message_size: size(o.max_send_message_size),
-        request_timeout: ms(o.request_timeout_ms),
-        connect_timeout: ms(o.connect_timeout_ms).unwrap_or(d.connect_timeout),
-        keepalive_time: ms(o.keepalive_time_ms).unwrap_or(d.keepalive_time),
-        keepalive_timeout: ms(o.keepalive_timeout_ms).unwrap_or(d.keepalive_timeout),
-        load_balancing: core::LoadBalancing::from_name(load_balancer),
-    }
+        load_balancer: load_balancer.to_string(),
+        request_timeout_ms: o.request_timeout_ms,
+        connect_timeout_ms: o.connect_timeout_ms,
+        keepalive_time_ms: o.keepalive_time_ms,
+        keepalive_timeout_ms: o.keepalive_timeout_ms,
+        max_receive_message_size: o.max_receive_message_size,
+        max_send_message_size: o.max_send_message_size,
+    })
 }
 
 fn client_new(
@@ -371,7 +359,7 @@ fn client_execute_async(
     };
     match self::request(request) {
         Some(req) => guard(|| (), || client.0.execute_async(req, deliver)),
-        None => core::dispatch::submit(Box::new(move || deliver(invalid_request()))),
+        None => core::runtime::submit(Box::new(move || deliver(invalid_request()))),
     }
 }
 
@@ -495,7 +483,7 @@ fn keepalive_timeout_ms(keepalive: &KeepAlive) -> i64 {
 }
 
 fn dispatch_submit(job: UniquePtr<ffi::Job>) {
-    core::dispatch::submit(Box::new(move || {
+    core::runtime::submit(Box::new(move || {
         if let Some(j) = job.as_ref() {
             let _ = j.run();
         }

@@ -972,6 +972,57 @@ static void test_quiet_boundary(etcd_client *c) {
   }
 }
 
+/* The keep-alive and message size options reach the connection: with 1 KiB limits, a small
+ * value still goes both ways, a larger one can neither be sent nor received. */
+static void test_options_limits(etcd_client *plain) {
+  etcd_client *client = NULL;
+  etcd_response *response = NULL;
+  etcd_status status;
+  etcd_client_options options = {0};
+  char k[256];
+  static char big[4096];
+  memset(big, 'x', sizeof big);
+  key(k, sizeof k, "options_limits", "big");
+
+  /* Stored by a client without limits, so that reading it back tests the receive limit. */
+  if (CALL(etcd_client_put(plain, S(k), big, sizeof big, 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    etcd_response_free(response);
+  }
+
+  options.keepalive_time_ms = 10000;
+  options.keepalive_timeout_ms = 2000;
+  options.max_receive_message_size = 1024;
+  options.max_send_message_size = 1024;
+  if (!CHECK(etcd_client_connect(endpoints(), &options, &client) == ETCD_STATUS_OK)) {
+    return;
+  }
+  key(k, sizeof k, "options_limits", "small");
+  if (CALL(etcd_client_put(client, S(k), S("v"), 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_get(client, S(k), 0, &response))) {
+    CHECK(etcd_response_is_ok(response));
+    CHECK(bytes_is(etcd_value_value(etcd_response_value(response)), "v"));
+    etcd_response_free(response);
+  }
+  /* Too large to send. */
+  if (CALL(etcd_client_put(client, S(k), big, sizeof big, 0, &response))) {
+    CHECK(!etcd_response_is_ok(response));
+    CHECK(etcd_response_error_code(response) != 0);
+    etcd_response_free(response);
+  }
+  /* Too large to receive. */
+  key(k, sizeof k, "options_limits", "big");
+  if (CALL(etcd_client_get(client, S(k), 0, &response))) {
+    CHECK(!etcd_response_is_ok(response));
+    CHECK(etcd_response_error_code(response) != 0);
+    etcd_response_free(response);
+  }
+  etcd_client_free(client);
+}
+
 int main(void) {
   etcd_client *client = NULL;
 
@@ -991,6 +1042,7 @@ int main(void) {
     test_write_right_after_watcher_creation(client);
     test_pending_calls(client);
     test_quiet_boundary(client);
+    test_options_limits(client);
     etcd_client_free(client);
   }
   printf("%d passed, %d failed\n", passed, failed);

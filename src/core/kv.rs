@@ -1,5 +1,6 @@
-//! The unary operations, with etcd-cpp-apiv3's response shapes: which action string, which
-//! error code, and what `value()`, `prev_value()` and `values()` hold (peer-api.md §1.4).
+//! The KV service: reads, writes, deletes and transactions, with etcd-cpp-apiv3's response
+//! shapes: which action string, which error code, and what `value()`, `prev_value()` and
+//! `values()` hold (peer-api.md §1.4, §8).
 
 use etcd_client::{
     Compare as EtcdCompare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp,
@@ -7,70 +8,10 @@ use etcd_client::{
 };
 
 use super::client::Client;
-use super::concurrency;
-use super::request::{Compare, KeyRange, Request};
-use super::response::{action, code, error_to_response, message, Kv, Member, Response};
-
-/// Runs one request (without timeout handling, see [`Client::execute`]).
-pub(crate) async fn run(client: &Client, req: Request) -> Response {
-    let idempotent = req.is_idempotent();
-    match req {
-        Request::Head => head(client).await,
-        Request::Get { key, revision } => get(client, key, revision).await,
-        Request::Put { key, value, lease } => put(client, key, value, lease).await,
-        Request::Add { key, value, lease } => add(client, key, value, lease).await,
-        Request::Modify { key, value, lease } => modify(client, key, value, lease).await,
-        Request::ModifyIf {
-            key,
-            value,
-            compare,
-            lease,
-        } => modify_if(client, key, value, compare, lease).await,
-        Request::Rm { key } => delete(client, KeyRange::key(key)).await,
-        Request::RmIf { key, compare } => rm_if(client, key, compare).await,
-        Request::Rmdir { range } => delete(client, range).await,
-        Request::Range {
-            range,
-            limit,
-            revision,
-            keys_only,
-        } => ls(client, range, limit, revision, keys_only).await,
-        Request::Watch {
-            range,
-            from_revision,
-        } => super::watch::watch_once(client, range, from_revision).await,
-        Request::LeaseGrant { ttl } => lease_grant(client, ttl).await,
-        Request::LeaseRevoke { id } => lease_revoke(client, id, idempotent).await,
-        Request::LeaseTimeToLive { id } => lease_time_to_live(client, id).await,
-        Request::LeaseLeases => lease_leases(client).await,
-        Request::Txn(t) => super::txn::run(client, t).await,
-        Request::Lock { name, ttl } => concurrency::lock(client, name, ttl).await,
-        Request::LockWithLease { name, lease } => {
-            concurrency::lock_with_lease(client, name, lease).await
-        }
-        Request::Unlock { key } => concurrency::unlock(client, key).await,
-        Request::Campaign { name, lease, value } => {
-            concurrency::campaign(client, name, lease, value).await
-        }
-        Request::Proclaim {
-            name,
-            lease,
-            key,
-            revision,
-            value,
-        } => concurrency::proclaim(client, name, lease, key, revision, value).await,
-        Request::Leader { name } => concurrency::leader(client, name).await,
-        Request::Resign {
-            name,
-            lease,
-            key,
-            revision,
-        } => concurrency::resign(client, name, lease, key, revision).await,
-        Request::MemberAdd { peer_urls, learner } => member_add(client, peer_urls, learner).await,
-        Request::MemberList => member_list(client).await,
-        Request::MemberRemove { id } => member_remove(client, id).await,
-    }
-}
+use super::keys::KeyRange;
+use super::request::Compare;
+use super::response::{action, code, error_to_response, message, Kv, Response};
+use super::txn::Transaction;
 
 fn range_options(range: &KeyRange) -> GetOptions {
     let opts = GetOptions::new();
@@ -81,7 +22,7 @@ fn range_options(range: &KeyRange) -> GetOptions {
     }
 }
 
-async fn head(client: &Client) -> Response {
+pub(crate) async fn head(client: &Client) -> Response {
     let res = client
         .with_failover(true, |c| {
             let mut kv = kv(client, c);
@@ -105,7 +46,7 @@ async fn head(client: &Client) -> Response {
     }
 }
 
-async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Response {
+pub(crate) async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Response {
     let res = client
         .with_failover(true, |c| {
             let mut kv = kv(client, c);
@@ -132,7 +73,7 @@ async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Response {
     }
 }
 
-async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
+pub(crate) async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
     let res = client
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
@@ -158,7 +99,7 @@ async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Respo
 
 /// Runs a transaction and returns the response (with the executed branch's results as
 /// `values` / `prev_value`) and whether the comparison held.
-async fn txn(client: &Client, act: &str, txn: Txn) -> Result<(Response, bool), Response> {
+async fn conditional(client: &Client, act: &str, txn: Txn) -> Result<(Response, bool), Response> {
     let res = client
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
@@ -222,24 +163,24 @@ fn compare_op(key: &[u8], compare: &Compare) -> EtcdCompare {
     }
 }
 
-async fn add(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
+pub(crate) async fn add(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
     let t = Txn::new()
         .when([EtcdCompare::mod_revision(key.clone(), CompareOp::Equal, 0)])
         .and_then([put_op(&key, &value, lease, false), get_op(&key)])
         .or_else([get_op(&key)]);
-    match txn(client, action::CREATE, t).await {
+    match conditional(client, action::CREATE, t).await {
         Ok((resp, true)) => resp,
         Ok((resp, false)) => resp.fail(code::KEY_ALREADY_EXISTS, message::KEY_ALREADY_EXISTS),
         Err(e) => e,
     }
 }
 
-async fn modify(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
+pub(crate) async fn modify(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
     let t = Txn::new()
         .when([EtcdCompare::version(key.clone(), CompareOp::Greater, 0)])
         .and_then([put_op(&key, &value, lease, true), get_op(&key)])
         .or_else([get_op(&key)]);
-    match txn(client, action::UPDATE, t).await {
+    match conditional(client, action::UPDATE, t).await {
         Ok((resp, true)) => resp,
         // As the peer: a missing key gives no action and no index.
         Ok((_, false)) => Response::error(code::KEY_NOT_FOUND, message::KEY_NOT_FOUND),
@@ -247,7 +188,7 @@ async fn modify(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Re
     }
 }
 
-async fn modify_if(
+pub(crate) async fn modify_if(
     client: &Client,
     key: Vec<u8>,
     value: Vec<u8>,
@@ -258,14 +199,14 @@ async fn modify_if(
         .when([compare_op(&key, &compare)])
         .and_then([put_op(&key, &value, lease, false), get_op(&key)])
         .or_else([get_op(&key)]);
-    match txn(client, action::COMPARE_SWAP, t).await {
+    match conditional(client, action::COMPARE_SWAP, t).await {
         Ok((resp, true)) => resp,
         Ok((resp, false)) => resp.fail(code::COMPARE_FAILED, message::COMPARE_FAILED),
         Err(e) => e,
     }
 }
 
-async fn rm_if(client: &Client, key: Vec<u8>, compare: Compare) -> Response {
+pub(crate) async fn rm_if(client: &Client, key: Vec<u8>, compare: Compare) -> Response {
     let t = Txn::new()
         .when([compare_op(&key, &compare)])
         .and_then([TxnOp::delete(
@@ -273,14 +214,14 @@ async fn rm_if(client: &Client, key: Vec<u8>, compare: Compare) -> Response {
             Some(DeleteOptions::new().with_prev_key()),
         )])
         .or_else([get_op(&key)]);
-    match txn(client, action::COMPARE_DELETE, t).await {
+    match conditional(client, action::COMPARE_DELETE, t).await {
         Ok((resp, true)) => resp,
         Ok((resp, false)) => resp.fail(code::COMPARE_FAILED, message::COMPARE_FAILED),
         Err(e) => e,
     }
 }
 
-async fn delete(client: &Client, range: KeyRange) -> Response {
+pub(crate) async fn delete(client: &Client, range: KeyRange) -> Response {
     let res = client
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
@@ -310,7 +251,7 @@ async fn delete(client: &Client, range: KeyRange) -> Response {
     }
 }
 
-async fn ls(
+pub(crate) async fn ls(
     client: &Client,
     range: KeyRange,
     limit: i64,
@@ -344,134 +285,32 @@ async fn ls(
     }
 }
 
-pub(crate) async fn lease_grant(client: &Client, ttl: i64) -> Response {
+/// `txn()`: action "txn"; the executed branch's results in `values` / `prev_value`; a false
+/// comparison gives 101 with the failure branch's results still there.
+pub(crate) async fn txn(client: &Client, t: Transaction) -> Response {
+    let etcd_txn = t.to_etcd();
     let res = client
-        .with_failover(false, |c| {
-            let mut lease = c.lease_client();
-            async move { lease.grant(ttl, None).await }
+        .with_failover(t.is_read_only(), |c| {
+            let mut kv = kv(client, c);
+            let txn = etcd_txn.clone();
+            async move { kv.txn(txn).await }
         })
         .await;
     match res {
-        Ok(r) => Response {
-            value: Kv {
-                lease: r.id(),
-                ttl: r.ttl(),
-                ..Kv::default()
-            },
-            error_message: r.error().to_string(),
-            ..Response::ok(action::LEASE_GRANT).with_header(r.header())
-        },
-        Err(e) => error_to_response(&e),
-    }
-}
-
-pub(crate) async fn lease_revoke(client: &Client, id: i64, idempotent: bool) -> Response {
-    let res = client
-        .with_failover(idempotent, |c| {
-            let mut lease = c.lease_client();
-            async move { lease.revoke(id).await }
-        })
-        .await;
-    match res {
-        Ok(r) => Response::ok(action::LEASE_REVOKE).with_header(r.header()),
-        Err(e) => error_to_response(&e),
-    }
-}
-
-async fn lease_time_to_live(client: &Client, id: i64) -> Response {
-    let res = client
-        .with_failover(true, |c| {
-            let mut lease = c.lease_client();
-            async move { lease.time_to_live(id, None).await }
-        })
-        .await;
-    match res {
-        Ok(r) => Response {
-            value: Kv {
-                lease: r.id(),
-                ttl: r.ttl(),
-                ..Kv::default()
-            },
-            ..Response::ok(action::LEASE_TIME_TO_LIVE).with_header(r.header())
-        },
-        Err(e) => error_to_response(&e),
-    }
-}
-
-async fn lease_leases(client: &Client) -> Response {
-    let res = client
-        .with_failover(true, |c| {
-            let mut lease = c.lease_client();
-            async move { lease.leases().await }
-        })
-        .await;
-    match res {
-        Ok(r) => Response {
-            leases: r.leases().iter().map(|l| l.id()).collect(),
-            ..Response::ok(action::LEASE_LEASES).with_header(r.header())
-        },
-        Err(e) => error_to_response(&e),
-    }
-}
-
-fn member(m: &etcd_client::Member) -> Member {
-    Member {
-        id: m.id(),
-        name: m.name().to_string(),
-        peer_urls: m.peer_urls().to_vec(),
-        client_urls: m.client_urls().to_vec(),
-        is_learner: m.is_learner(),
-    }
-}
-
-/// `add_member`: the peer reports nothing about the new member; here `members()` holds it.
-async fn member_add(client: &Client, peer_urls: Vec<String>, learner: bool) -> Response {
-    let res = client
-        .with_failover(false, |c| {
-            let mut cl = c.cluster_client();
-            let urls = peer_urls.clone();
-            let opts = if learner {
-                etcd_client::MemberAddOptions::new().with_is_learner()
-            } else {
-                etcd_client::MemberAddOptions::new()
+        Ok(r) => {
+            let (values, prev_values) = txn_results(&r.op_responses());
+            let resp = Response {
+                value: values.first().cloned().unwrap_or_default(),
+                prev_value: prev_values.first().cloned().unwrap_or_default(),
+                values,
+                ..Response::ok(action::TXN).with_header(r.header())
             };
-            async move { cl.member_add(urls, Some(opts)).await }
-        })
-        .await;
-    match res {
-        Ok(r) => Response {
-            members: r.member().map(member).into_iter().collect(),
-            ..Response::ok(action::ADD_MEMBER).with_header(r.header())
-        },
-        Err(e) => error_to_response(&e),
-    }
-}
-
-async fn member_list(client: &Client) -> Response {
-    let res = client
-        .with_failover(true, |c| {
-            let mut cl = c.cluster_client();
-            async move { cl.member_list().await }
-        })
-        .await;
-    match res {
-        Ok(r) => Response {
-            members: r.members().iter().map(member).collect(),
-            ..Response::ok(action::LIST_MEMBER).with_header(r.header())
-        },
-        Err(e) => error_to_response(&e),
-    }
-}
-
-async fn member_remove(client: &Client, id: u64) -> Response {
-    let res = client
-        .with_failover(false, |c| {
-            let mut cl = c.cluster_client();
-            async move { cl.member_remove(id).await }
-        })
-        .await;
-    match res {
-        Ok(r) => Response::ok(action::REMOVE_MEMBER).with_header(r.header()),
+            if r.succeeded() {
+                resp
+            } else {
+                resp.fail(code::COMPARE_FAILED, message::COMPARE_FAILED)
+            }
+        }
         Err(e) => error_to_response(&e),
     }
 }
