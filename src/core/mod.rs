@@ -8,14 +8,18 @@
 //! - [`watch`]: one-shot watches and the long-lived, self-resuming [`Watcher`].
 //! - [`keepalive`]: the background lease refresher [`KeepAlive`].
 //! - [`txn`], [`concurrency`]: transactions, locks and elections.
+//! - [`registry`], [`discovery`]: service registration under a lease that is re-granted when
+//!   lost, and a live view of a prefix that lists, watches and re-lists after compaction.
 
 pub mod call;
 pub mod client;
 pub mod concurrency;
+pub mod discovery;
 pub mod dispatch;
 pub mod endpoints;
 pub mod keepalive;
 pub mod ops;
+pub mod registry;
 pub mod request;
 pub mod response;
 pub mod runtime;
@@ -25,7 +29,9 @@ pub mod watch;
 pub use call::Call;
 pub use client::{Client, ClientOptions, LoadBalancing};
 pub use concurrency::Observer;
+pub use discovery::{Change, ChangeKind, ServiceDiscovery};
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
+pub use registry::{RegistryOptions, ServiceRegistry};
 pub use request::{Compare, KeyRange, Request};
 pub use response::{Event, EventType, Kv, Member, Response};
 pub use txn::{CompareResult, CompareTarget, Transaction, TxnCompare, TxnOperation};
