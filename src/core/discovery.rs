@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use super::client::Client;
 use super::dispatch::{self, Gate, Strand};
+use super::namespace::Namespace;
 use super::request::{KeyRange, Request};
 use super::response::{code, EventType, Kv, Response};
 use super::runtime;
@@ -45,6 +46,8 @@ pub type Listener = Box<dyn Fn(&Change) + Send + Sync>;
 struct Shared {
     client: Client,
     range: KeyRange,
+    /// Removed from the keys reported (the namespace's prefix).
+    strip: Vec<u8>,
     listener: Option<Listener>,
     gate: Gate,
     strand: Strand,
@@ -102,9 +105,29 @@ impl ServiceDiscovery {
     /// waits for the first listing. `listener` gets every change, the first listing's entries
     /// included (as `Added`).
     pub fn new(client: &Client, prefix: &[u8], listener: Option<Listener>) -> ServiceDiscovery {
+        Self::start(client, prefix.to_vec(), Vec::new(), listener)
+    }
+
+    /// As [`ServiceDiscovery::new`], for the keys under `prefix` inside namespace `ns`; the
+    /// keys reported have no namespace prefix.
+    pub fn in_namespace(
+        ns: &Namespace,
+        prefix: &[u8],
+        listener: Option<Listener>,
+    ) -> ServiceDiscovery {
+        Self::start(ns.client(), ns.key(prefix), ns.prefix().to_vec(), listener)
+    }
+
+    fn start(
+        client: &Client,
+        prefix: Vec<u8>,
+        strip: Vec<u8>,
+        listener: Option<Listener>,
+    ) -> ServiceDiscovery {
         let shared = Arc::new(Shared {
             client: client.clone(),
-            range: KeyRange::prefix(prefix.to_vec()),
+            range: KeyRange::prefix(prefix),
+            strip,
             listener,
             gate: Gate::default(),
             strand: Strand::new(),
@@ -184,8 +207,11 @@ impl Drop for ServiceDiscovery {
     }
 }
 
-fn clean(mut kv: Kv) -> Kv {
+fn clean(strip: &[u8], mut kv: Kv) -> Kv {
     kv.ttl = 0;
+    if let Some(k) = kv.key.strip_prefix(strip) {
+        kv.key = k.to_vec();
+    }
     kv
 }
 
@@ -228,10 +254,10 @@ fn apply_listing(st: &mut State, values: Vec<Kv>, revision: i64) -> Vec<Change> 
 }
 
 /// Applies one batch of watch events and returns the changes.
-fn apply_events(st: &mut State, resp: &Response) -> Vec<Change> {
+fn apply_events(st: &mut State, strip: &[u8], resp: &Response) -> Vec<Change> {
     let mut changes = Vec::new();
     for e in &resp.events {
-        let Some(kv) = e.kv.clone().map(clean) else {
+        let Some(kv) = e.kv.clone().map(|kv| clean(strip, kv)) else {
             continue;
         };
         if kv.mod_revision <= st.revision && st.revision > 0 && kv.mod_revision > 0 {
@@ -287,7 +313,7 @@ async fn run(s: Arc<Shared>) {
         }
         backoff = Duration::from_millis(50);
         let revision = r.index;
-        let values: Vec<Kv> = r.values.into_iter().map(clean).collect();
+        let values: Vec<Kv> = r.values.into_iter().map(|kv| clean(&s.strip, kv)).collect();
         let old_watcher;
         {
             let mut st = s.lock();
@@ -333,6 +359,6 @@ fn on_watch(s: &Arc<Shared>, tx: &mpsc::UnboundedSender<End>, resp: Response) {
     if st.closed {
         return;
     }
-    let changes = apply_events(&mut st, &resp);
+    let changes = apply_events(&mut st, &s.strip, &resp);
     s.post(changes);
 }

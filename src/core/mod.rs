@@ -9,7 +9,8 @@
 //! - [`keepalive`]: the background lease refresher [`KeepAlive`].
 //! - [`txn`], [`concurrency`]: transactions, locks and elections.
 //! - [`registry`], [`discovery`]: service registration under a lease that is re-granted when
-//!   lost, and a live view of a prefix that lists, watches and re-lists after compaction.
+//!   lost, and a live view of a prefix that lists, watches and re-lists after compaction;
+//!   [`namespace`]: a client view whose keys live under a prefix.
 
 pub mod call;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod discovery;
 pub mod dispatch;
 pub mod endpoints;
 pub mod keepalive;
+pub mod namespace;
 pub mod ops;
 pub mod registry;
 pub mod request;
@@ -31,6 +33,7 @@ pub use client::{Client, ClientOptions, LoadBalancing};
 pub use concurrency::Observer;
 pub use discovery::{Change, ChangeKind, ServiceDiscovery};
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
+pub use namespace::Namespace;
 pub use registry::{RegistryOptions, ServiceRegistry};
 pub use request::{Compare, KeyRange, Request};
 pub use response::{Event, EventType, Kv, Member, Response};

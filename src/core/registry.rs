@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use super::client::Client;
 use super::dispatch::{Gate, Strand};
 use super::keepalive::KeepAlive;
+use super::namespace::Namespace;
 use super::request::Request;
 use super::response::{code, Response};
 use super::runtime;
@@ -51,6 +52,8 @@ pub type ReregisterCallback = Box<dyn Fn(i64, i64) + Send + Sync>;
 
 struct Shared {
     client: Client,
+    /// Put before every key (the namespace's prefix).
+    prefix: Vec<u8>,
     options: RegistryOptions,
     callback: Option<ReregisterCallback>,
     gate: Gate,
@@ -92,6 +95,24 @@ impl ServiceRegistry {
         options: RegistryOptions,
         callback: Option<ReregisterCallback>,
     ) -> ServiceRegistry {
+        Self::start(client, Vec::new(), options, callback)
+    }
+
+    /// As [`ServiceRegistry::new`], with the keys inside namespace `ns`.
+    pub fn in_namespace(
+        ns: &Namespace,
+        options: RegistryOptions,
+        callback: Option<ReregisterCallback>,
+    ) -> ServiceRegistry {
+        Self::start(ns.client(), ns.prefix().to_vec(), options, callback)
+    }
+
+    fn start(
+        client: &Client,
+        prefix: Vec<u8>,
+        options: RegistryOptions,
+        callback: Option<ReregisterCallback>,
+    ) -> ServiceRegistry {
         let mut options = options;
         options.ttl = options.ttl.max(1);
         if options.check_interval.is_zero() {
@@ -99,6 +120,7 @@ impl ServiceRegistry {
         }
         let shared = Arc::new(Shared {
             client: client.clone(),
+            prefix,
             options,
             callback,
             gate: Gate::default(),
@@ -130,12 +152,19 @@ impl ServiceRegistry {
 
     /// The registered entries.
     pub fn entries(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let p = self.shared.prefix.len();
         self.shared
             .lock()
             .entries
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k[p..].to_vec(), v.clone()))
             .collect()
+    }
+
+    fn full_key(&self, key: &[u8]) -> Vec<u8> {
+        let mut k = self.shared.prefix.clone();
+        k.extend_from_slice(key);
+        k
     }
 
     /// Registers `key = value` (or replaces its value) under the lease and writes it now. The
@@ -144,7 +173,7 @@ impl ServiceRegistry {
     /// lease is granted. After `close()`: error 1.
     pub fn add(&self, key: &[u8], value: &[u8]) -> Response {
         let s = self.shared.clone();
-        let (key, value) = (key.to_vec(), value.to_vec());
+        let (key, value) = (self.full_key(key), value.to_vec());
         runtime::block_on(async move { add(&s, key, value).await })
     }
 
@@ -152,7 +181,9 @@ impl ServiceRegistry {
     /// the key was not in etcd).
     pub fn remove(&self, key: &[u8]) -> Response {
         let s = self.shared.clone();
-        let key = key.to_vec();
+        let key = self.full_key(key);
+        let p = s.prefix.clone();
+        let ns = Namespace::new(&s.client, &p);
         runtime::block_on(async move {
             let _io = s.io.lock().await;
             {
@@ -162,7 +193,8 @@ impl ServiceRegistry {
                 }
                 st.entries.remove(&key);
             }
-            s.client.execute(Request::Rm { key }).await
+            let r = retrying(&s.client, Request::Rm { key }).await;
+            ns.strip_response(r)
         })
     }
 
@@ -228,11 +260,35 @@ async fn add(s: &Arc<Shared>, key: Vec<u8>, value: Vec<u8>) -> Response {
             "no lease at the moment: the entry is written once one is granted",
         );
     }
-    let r = s.client.execute(Request::Put { key, value, lease }).await;
+    let r = retrying(&s.client, Request::Put { key, value, lease }).await;
     if is_lease_gone(&r) {
         s.wake.notify_one();
     }
-    r
+    Namespace::new(&s.client, &s.prefix).strip_response(r)
+}
+
+/// How long `add` and `remove` keep trying while the cluster cannot answer (a leader election
+/// after a member failure takes a few seconds).
+const RETRY_FOR: Duration = Duration::from_secs(15);
+
+/// Runs a write that may safely be repeated (a put of the same value under the same lease, a
+/// delete), trying again for up to [`RETRY_FOR`] while the cluster cannot answer (a member killed
+/// mid-call, a leader election): the client does not resend writes by itself.
+async fn retrying(client: &Client, req: Request) -> Response {
+    let deadline = tokio::time::Instant::now() + RETRY_FOR;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let r = client.execute(req.clone()).await;
+        let transient = matches!(
+            r.error_code,
+            code::UNAVAILABLE | code::DEADLINE_EXCEEDED | code::UNKNOWN
+        );
+        if !transient || tokio::time::Instant::now() + pause > deadline {
+            return r;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
 }
 
 /// Grants a new lease and writes every entry under it. Returns the new lease, or None if the

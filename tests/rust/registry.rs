@@ -337,3 +337,52 @@ fn discovery_waits_for_a_server_that_starts_late() {
     assert!(start.elapsed() < Duration::from_secs(1));
     assert!(!d.wait_ready(Duration::from_millis(10)));
 }
+
+#[test]
+fn namespace_prefixes_keys_and_strips_them_from_responses_and_views() {
+    use etcd_cpp_rs::core::Namespace;
+    let c = client();
+    let p = prefix("namespace");
+    let ns = Namespace::new(&c, p.as_bytes());
+    assert!(ns
+        .execute_blocking(Request::Put {
+            key: b("/service/a"),
+            value: b("1"),
+            lease: 0,
+        })
+        .is_ok());
+    // Stored under the prefix, seen without it.
+    assert_eq!(
+        contents(&c, &p).1.keys().cloned().collect::<Vec<_>>(),
+        [b(&format!("{p}/service/a"))]
+    );
+    let r = ns.execute_blocking(Request::Range {
+        range: KeyRange::prefix(""),
+        limit: 0,
+        revision: 0,
+        keys_only: false,
+    });
+    assert_eq!(r.values.len(), 1);
+    assert_eq!(r.values[0].key, b("/service/a"));
+    assert_eq!(ns.execute_blocking(Request::MemberList).error_code, 3);
+
+    let (log, listener) = recorder();
+    let d = ServiceDiscovery::in_namespace(&ns, b"/service/", Some(listener));
+    assert!(d.wait_ready(Duration::from_secs(5)));
+    let reg = ServiceRegistry::in_namespace(&ns, options(30), None);
+    let r = reg.add(b"/service/b", b"2");
+    assert!(r.is_ok());
+    assert!(wait_until(Duration::from_secs(5), || view(&d).len() == 2));
+    assert_eq!(
+        view(&d).keys().cloned().collect::<Vec<_>>(),
+        [b("/service/a"), b("/service/b")]
+    );
+    assert_eq!(reg.entries(), [(b("/service/b"), b("2"))]);
+    assert!(contents(&c, &p)
+        .1
+        .contains_key(&b(&format!("{p}/service/b"))));
+    assert!(reg.remove(b"/service/b").is_ok());
+    assert!(wait_until(Duration::from_secs(5), || view(&d).len() == 1));
+    let got = log.lock().unwrap().clone();
+    assert!(got.iter().all(|c| c.value.key.starts_with(b"/service/")));
+}

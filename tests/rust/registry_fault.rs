@@ -134,10 +134,8 @@ fn registry_and_discovery_survive_faults_at_scale() {
         cl.kill(m);
         for i in 0..10 {
             let k = b(&format!("{p}svc{:04}", m * 100 + i));
-            assert!(
-                reg.add(&k, &b(&format!("kill{m}-{i}"))).is_ok(),
-                "add with member {m} down"
-            );
+            let r = reg.add(&k, &b(&format!("kill{m}-{i}")));
+            assert!(r.is_ok(), "add with member {m} down: {r:?}");
         }
         assert!(
             all_views_match(&ds[PINNED..], &admin, p, Duration::from_secs(15)),
