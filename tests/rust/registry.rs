@@ -166,8 +166,11 @@ fn lease_revoked_between_checks_is_noticed_by_the_next_add() {
     assert_eq!(lease_of(&c, &b(&format!("{p}y"))), reg.lease());
 }
 
-fn recorder() -> (Arc<Mutex<Vec<Change>>>, Box<dyn Fn(&Change) + Send + Sync>) {
-    let log: Arc<Mutex<Vec<Change>>> = Arc::default();
+/// The changes a listener received.
+type ChangeLog = Arc<Mutex<Vec<Change>>>;
+
+fn recorder() -> (ChangeLog, etcd_cpp_rs::core::discovery::Listener) {
+    let log: ChangeLog = Arc::default();
     let l2 = log.clone();
     (
         log,
