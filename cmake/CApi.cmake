@@ -159,6 +159,11 @@ if(_etcd_capi_tests)
              COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-test>)
     set_tests_properties(capi.c PROPERTIES TIMEOUT 300 LABELS "capi")
 
+    etcd_capi_program(etcd-capi-registry-test "${_etcd_capi_root}/tests/c/test_registry.c")
+    add_test(NAME capi.registry
+             COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-registry-test>)
+    set_tests_properties(capi.registry PROPERTIES TIMEOUT 300 LABELS "capi")
+
     execute_process(COMMAND "${Python3_EXECUTABLE}" -c "import pytest"
                     RESULT_VARIABLE _etcd_no_pytest OUTPUT_QUIET ERROR_QUIET)
     if(_etcd_no_pytest EQUAL 0)
@@ -179,6 +184,8 @@ endif()
 if(ETCD_BUILD_EXAMPLES)
   etcd_capi_program(registrar-c "${_etcd_capi_root}/examples/c/registrar.c")
   etcd_capi_program(discoverer-c "${_etcd_capi_root}/examples/c/discoverer.c")
+  etcd_capi_program(register-c "${_etcd_capi_root}/examples/c/register.c")
+  etcd_capi_program(discover-c "${_etcd_capi_root}/examples/c/discover.c")
   if(Python3_Interpreter_FOUND)
     set(_etcd_check
         "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet --
@@ -190,7 +197,7 @@ if(ETCD_BUILD_EXAMPLES)
 
     # check_examples.py runs one program path per role: small executable wrappers around the
     # Python examples (made with file(COPY) for the permissions, which works on CMake 3.16).
-    foreach(_example registrar discoverer)
+    foreach(_example registrar discoverer register discover)
       etcd_capi_write("${_etcd_capi_gen}/wrapper-src/${_example}-py"
         "#!/bin/sh\nexec \"${Python3_EXECUTABLE}\" \"${_etcd_capi_root}/examples/python/${_example}.py\" \"$@\"\n")
       file(COPY "${_etcd_capi_gen}/wrapper-src/${_example}-py"
@@ -205,9 +212,15 @@ if(ETCD_BUILD_EXAMPLES)
              COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet --
                      "${Python3_EXECUTABLE}" "${_etcd_capi_root}/examples/python/bench.py"
                      --count 200 --watch-count 50)
-    set_tests_properties(examples.python_discovery examples.python_bench PROPERTIES
-      ENVIRONMENT "${_etcd_python_env}")
+    add_test(NAME examples.c_registry
+             COMMAND ${_etcd_check} registry $<TARGET_FILE:register-c> $<TARGET_FILE:discover-c>)
+    add_test(NAME examples.python_registry
+             COMMAND ${_etcd_check} registry "${_etcd_capi_gen}/wrappers/register-py"
+                     "${_etcd_capi_gen}/wrappers/discover-py")
+    set_tests_properties(examples.python_discovery examples.python_bench examples.python_registry
+      PROPERTIES ENVIRONMENT "${_etcd_python_env}")
     set_tests_properties(examples.c_discovery examples.c_discovery_live examples.python_discovery
-                         examples.python_bench PROPERTIES TIMEOUT 180 LABELS "examples;capi")
+                         examples.python_bench examples.c_registry examples.python_registry
+                         PROPERTIES TIMEOUT 180 LABELS "examples;capi")
   endif()
 endif()

@@ -14,6 +14,10 @@ Scenarios:
   discovery-live REGISTRAR DISCOVERER
                                   discoverer first; it sees both registrations as PUT events,
                                   then both DELETE events
+  registry REGISTER DISCOVER      the ServiceRegistry / ServiceDiscovery pair: the view is ready
+                                  (empty), sees the registration, and sees the removal as soon
+                                  as the registering program ends (its lease is revoked, not left
+                                  to expire)
 """
 
 import os
@@ -39,12 +43,10 @@ def wait_until(predicate, timeout=TIMEOUT, interval=0.05):
 class Program:
     """A running example whose output goes to a file that can be inspected while it runs."""
 
-    def __init__(self, name, args):
+    def __init__(self, name, args, stdin=subprocess.DEVNULL):
         self.name = name
         self.out = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=self.out, stderr=subprocess.STDOUT
-        )
+        self.proc = subprocess.Popen(args, stdin=stdin, stdout=self.out, stderr=subprocess.STDOUT)
 
     def output(self):
         self.out.seek(0)
@@ -207,6 +209,43 @@ def check_discovery(registrar_bin, discoverer_bin, discoverer_first):
                 print(f"--- {program.name} output:\n{program.output()}", end="")
 
 
+def check_registry(register_bin, discover_bin):
+    register = discover = None
+    try:
+        discover = Program("discover", [discover_bin, "2"])
+        if not wait_until(
+            lambda: discover.printed(r"^ready: ") or discover.proc.poll() is not None
+        ):
+            raise CheckFailed("the discovery view did not get ready")
+        register = Program(
+            "register", [register_bin, "demo", "127.0.0.1:8080"], stdin=subprocess.PIPE
+        )
+        if not wait_until(lambda: discover.printed(r"^added /service/demo")):
+            raise CheckFailed("the discovery view did not see the registration")
+        register.proc.stdin.close()
+        if register.wait() != 0:
+            raise CheckFailed(f"register exited with code {register.proc.returncode}")
+        # The lease is revoked on exit, so the removal arrives long before the 5 s TTL.
+        started = time.monotonic()
+        if discover.wait(3) != 0:
+            raise CheckFailed("the discovery view did not see the removal within 3 s")
+        print(f"removal seen {time.monotonic() - started:.3f} s after register exited")
+        expect_output(register, [r"registered /service/demo -> 127\.0\.0\.1:8080: 0"])
+        expect_output(
+            discover,
+            [
+                r"ready: 0 services",
+                r"added /service/demo -> 127\.0\.0\.1:8080",
+                r"removed /service/demo \(was 127\.0\.0\.1:8080\)",
+            ],
+        )
+    finally:
+        for program in (register, discover):
+            if program is not None:
+                program.stop()
+                print(f"--- {program.name} output:\n{program.output()}", end="")
+
+
 def main(argv):
     if "ETCD_ENDPOINTS" not in os.environ:
         print(
@@ -218,6 +257,7 @@ def main(argv):
         "watch": (1, check_watch),
         "discovery": (2, lambda r, d: check_discovery(r, d, discoverer_first=False)),
         "discovery-live": (2, lambda r, d: check_discovery(r, d, discoverer_first=True)),
+        "registry": (2, check_registry),
     }
     if len(argv) < 2 or argv[1] not in scenarios or len(argv) != 2 + scenarios[argv[1]][0]:
         print(__doc__, file=sys.stderr)

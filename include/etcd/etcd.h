@@ -144,6 +144,35 @@ typedef uint32_t etcd_status;
 #endif // __cplusplus
 
 /**
+ * What happened to an entry of an `etcd_discovery`.
+ */
+enum etcd_change_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A new key (also every key of the first listing).
+   */
+  ETCD_CHANGE_KIND_ADDED = 0,
+  /**
+   * A new value for a key already in the view.
+   */
+  ETCD_CHANGE_KIND_UPDATED = 1,
+  /**
+   * The key was deleted (or its lease expired).
+   */
+  ETCD_CHANGE_KIND_REMOVED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum etcd_change_kind etcd_change_kind;
+#else
+typedef uint32_t etcd_change_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Kind of a watch event (`etcd::Event::EventType`).
  */
 enum etcd_event_type
@@ -183,6 +212,11 @@ typedef struct etcd_call etcd_call;
 typedef struct etcd_client etcd_client;
 
 /**
+ * A live view of the keys under a prefix (`etcd::ServiceDiscovery`).
+ */
+typedef struct etcd_discovery etcd_discovery;
+
+/**
  * One watch event of a response (`etcd::Event`), borrowed from the response.
  */
 typedef struct etcd_event etcd_event;
@@ -191,6 +225,11 @@ typedef struct etcd_event etcd_event;
  * A lease kept alive in the background (`etcd::KeepAlive`).
  */
 typedef struct etcd_keepalive etcd_keepalive;
+
+/**
+ * Entries registered under one lease kept alive (`etcd::ServiceRegistry`).
+ */
+typedef struct etcd_registry etcd_registry;
 
 /**
  * The result of one operation, or one batch of watch events (`etcd::Response`).
@@ -300,6 +339,22 @@ typedef struct etcd_client_options {
 typedef void (*etcd_keepalive_error_callback)(void *userdata,
                                               etcd_status status,
                                               const char *message);
+
+/**
+ * Called after a registry wrote its entries again under a new lease, on a library callback
+ * thread.
+ */
+typedef void (*etcd_registry_callback)(void *userdata, int64_t old_lease, int64_t new_lease);
+
+/**
+ * Receives one change of a discovery view: `value` is the entry now (for a removal only its key
+ * is set), `prev` the entry before (NULL for an addition). Both are borrowed for the duration of
+ * the call. Runs on a library callback thread, one change at a time, in order.
+ */
+typedef void (*etcd_discovery_callback)(void *userdata,
+                                        etcd_change_kind kind,
+                                        const struct etcd_value *value,
+                                        const struct etcd_value *prev);
 
 /**
  * A borrowed byte string: `len` bytes at `data`, not NUL-terminated, possibly containing NUL
@@ -874,6 +929,108 @@ etcd_status etcd_keepalive_cancel(const struct etcd_keepalive *keepalive);
  * no-op. Must not be called twice for the same keep-alive, nor from its own error callback.
  */
 void etcd_keepalive_free(struct etcd_keepalive *keepalive);
+
+/**
+ * Grants a lease of `ttl` seconds (blocking, bounded by the client's timeout) and starts keeping
+ * it alive. When etcd says the lease is gone (expired, revoked), the registry grants a new one,
+ * writes every entry again within a second, then calls `on_reregistered` (may be NULL) with the
+ * old and the new lease. With `revoke_on_close`, `etcd_registry_close` / `_free` revoke the
+ * lease so that watchers see the deletions at once.
+ *
+ * `free_userdata` (may be NULL) is called once, from `etcd_registry_free`, after the last
+ * callback. On failure nothing is registered and `free_userdata` is not called.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `registry_out` is NULL,
+ * `ETCD_STATUS_INVALID_ARGUMENT` if `ttl` is not positive.
+ */
+etcd_status etcd_registry_new(const struct etcd_client *client,
+                              int64_t ttl,
+                              bool revoke_on_close,
+                              etcd_registry_callback on_reregistered,
+                              void *userdata,
+                              etcd_free_callback free_userdata,
+                              struct etcd_registry **registry_out);
+
+/**
+ * Registers `key` = `value` under the lease and writes it now; `*response_out` is the write's
+ * response (error 14 while no lease is held: the entry is then written once one is granted;
+ * error 1 after `etcd_registry_close`).
+ */
+etcd_status etcd_registry_add(const struct etcd_registry *registry,
+                              const char *key,
+                              size_t key_len,
+                              const char *value,
+                              size_t value_len,
+                              struct etcd_response **response_out);
+
+/**
+ * Unregisters `key` and deletes it from etcd; `*response_out` is the delete's response.
+ */
+etcd_status etcd_registry_remove(const struct etcd_registry *registry,
+                                 const char *key,
+                                 size_t key_len,
+                                 struct etcd_response **response_out);
+
+/**
+ * The current lease (0 while none is granted, or for NULL).
+ */
+int64_t etcd_registry_lease(const struct etcd_registry *registry);
+
+/**
+ * Stops keeping the lease alive and, if the registry was made with `revoke_on_close`, revokes
+ * it (waiting at most about a second when the cluster does not answer). Once it returns the
+ * callback no longer runs, except when called from inside it. Idempotent.
+ */
+etcd_status etcd_registry_close(const struct etcd_registry *registry);
+
+/**
+ * Closes the registry if needed, then frees it and calls its `free_userdata`. NULL is a no-op.
+ * Must not be called twice, nor from the registry's own callback.
+ */
+void etcd_registry_free(struct etcd_registry *registry);
+
+/**
+ * Starts following the keys under `prefix`; returns at once (`etcd_discovery_wait_ready` waits
+ * for the first listing). The view lists the prefix at a revision and watches from the next
+ * one, so no change is missed or repeated; it resumes after a disconnect, and when its revision
+ * was compacted it lists again and reports the difference, so it never ends with error 11.
+ * `on_change` (may be NULL) gets every change, the first listing's entries included.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `discovery_out` is NULL.
+ */
+etcd_status etcd_discovery_new(const struct etcd_client *client,
+                               const char *prefix,
+                               size_t prefix_len,
+                               etcd_discovery_callback on_change,
+                               void *userdata,
+                               etcd_free_callback free_userdata,
+                               struct etcd_discovery **discovery_out);
+
+/**
+ * Waits at most `timeout_ms` milliseconds (negative: no limit) for the first listing; true once
+ * it is in. False for NULL or once closed before it came.
+ */
+bool etcd_discovery_wait_ready(const struct etcd_discovery *discovery, int64_t timeout_ms);
+
+/**
+ * The view now, as a response owned by the caller: the entries sorted by key
+ * (`etcd_response_value_count` / `_value_at`) and the revision they are current at
+ * (`etcd_response_index`).
+ */
+etcd_status etcd_discovery_snapshot(const struct etcd_discovery *discovery,
+                                    struct etcd_response **response_out);
+
+/**
+ * Stops following. Returns promptly with the cluster down; once it returns the callback no
+ * longer runs, except when called from inside it. Idempotent.
+ */
+etcd_status etcd_discovery_close(const struct etcd_discovery *discovery);
+
+/**
+ * Closes the view if needed, then frees it and calls its `free_userdata`. NULL is a no-op. Must
+ * not be called twice, nor from the view's own callback.
+ */
+void etcd_discovery_free(struct etcd_discovery *discovery);
 
 /**
  * Frees a response. NULL is a no-op. Must not be called twice for the same response, nor for

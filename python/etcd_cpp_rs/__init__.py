@@ -47,6 +47,7 @@ from .client import (
     Watcher,
     WatchError,
 )
+from .registry import ServiceDiscovery, ServiceRegistry
 
 #: The library version (the C API's ``etcd_version()``).
 __version__: str = _lib.etcd_version().decode()
@@ -55,6 +56,8 @@ __all__ = [
     "Client",
     "Watcher",
     "KeepAlive",
+    "ServiceRegistry",
+    "ServiceDiscovery",
     "Response",
     "Value",
     "Event",

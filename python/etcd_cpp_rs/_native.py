@@ -84,6 +84,8 @@ WATCH_CALLBACK = CFUNCTYPE(None, c_void_p, c_void_p)
 KEEPALIVE_ERROR_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
 FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
 CALL_CALLBACK = CFUNCTYPE(None, c_void_p)
+REGISTRY_CALLBACK = CFUNCTYPE(None, c_void_p, c_int64, c_int64)
+DISCOVERY_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_void_p, c_void_p)
 
 _OUT = POINTER(c_void_p)
 # A (pointer, length) byte string argument.
@@ -183,6 +185,23 @@ _SIGNATURES = {
     "etcd_keepalive_error_message": (c_char_p, [Handle]),
     "etcd_keepalive_cancel": (c_uint32, [Handle]),
     "etcd_keepalive_free": (None, [Handle]),
+    "etcd_registry_new": (
+        c_uint32,
+        [Handle, c_int64, c_bool, REGISTRY_CALLBACK, c_void_p, FREE_CALLBACK, _OUT],
+    ),
+    "etcd_registry_add": (c_uint32, [Handle, *_B, *_B, _OUT]),
+    "etcd_registry_remove": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_registry_lease": (c_int64, [Handle]),
+    "etcd_registry_close": (c_uint32, [Handle]),
+    "etcd_registry_free": (None, [Handle]),
+    "etcd_discovery_new": (
+        c_uint32,
+        [Handle, *_B, DISCOVERY_CALLBACK, c_void_p, FREE_CALLBACK, _OUT],
+    ),
+    "etcd_discovery_wait_ready": (c_bool, [Handle, c_int64]),
+    "etcd_discovery_snapshot": (c_uint32, [Handle, _OUT]),
+    "etcd_discovery_close": (c_uint32, [Handle]),
+    "etcd_discovery_free": (None, [Handle]),
 }
 
 

@@ -25,6 +25,10 @@
 //! 5. **The facade**: [`execute`] (`Client::execute*`, which hands each [`Request`] to its
 //!    service, and the requests that combine services: `lock(name, ttl)`, grant-then-keep-alive)
 //!    and [`call`] (a request in flight that its caller waits for in slices, polls or abandons).
+//! 6. **Service registration and discovery**, built on the facade and the streams: [`namespace`]
+//!    (a client view whose keys live under a prefix), [`registry`] (entries under a lease that is
+//!    re-granted when lost), [`discovery`] (a live view of a prefix that lists, watches and
+//!    re-lists after compaction).
 
 #![forbid(unsafe_code)]
 
@@ -53,13 +57,20 @@ pub mod watch;
 // 5. The facade.
 pub mod call;
 pub mod execute;
+// 6. Registration and discovery.
+pub mod discovery;
+pub mod namespace;
+pub mod registry;
 
 pub use call::Call;
 pub use client::Client;
+pub use discovery::{Change, ChangeKind, ServiceDiscovery};
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
 pub use keys::KeyRange;
+pub use namespace::Namespace;
 pub use observer::Observer;
 pub use options::{ClientOptions, LoadBalancing, OptionArgs};
+pub use registry::{RegistryOptions, ServiceRegistry};
 pub use request::{Compare, Request};
 pub use response::{Event, EventType, Kv, Member, Response};
 pub use txn::{CompareResult, CompareTarget, Transaction, TxnCompare, TxnOperation};

@@ -237,6 +237,10 @@ pub mod ffi {
         type KeepAlive;
         /// An election observer (`SyncClient::Observer`).
         type Observer;
+        /// Entries registered under a lease that is granted again when lost.
+        type ServiceRegistry;
+        /// A live view of a prefix.
+        type ServiceDiscovery;
 
         /// Never fails: an endpoint string that resolves to nothing gives a client whose every
         /// call answers 13 "the target uri is not valid", as etcd-cpp-apiv3 does.
@@ -305,6 +309,32 @@ pub mod ffi {
         fn observer_new(client: &Client, name: &[u8]) -> Box<Observer>;
         /// Blocks until the next leader announcement or the error that ended the stream.
         fn observer_wait_once(observer: &Observer) -> ResponseData;
+
+        /// Grants the first lease (blocking). `sink.call` gets, on a library thread, a response
+        /// whose `prev_value.lease` is the lost lease and `value.lease` the new one.
+        fn registry_new(
+            client: &Client,
+            ttl: i64,
+            revoke_on_close: bool,
+            sink: UniquePtr<ResponseSink>,
+        ) -> Box<ServiceRegistry>;
+        fn registry_add(registry: &ServiceRegistry, key: &[u8], value: &[u8]) -> ResponseData;
+        fn registry_remove(registry: &ServiceRegistry, key: &[u8]) -> ResponseData;
+        fn registry_lease(registry: &ServiceRegistry) -> i64;
+        fn registry_close(registry: &ServiceRegistry);
+
+        /// Starts following `prefix`. `sink.call` gets each change, in order, on a library
+        /// thread: `action` "added", "updated" or "removed", `value` and `prev_value`.
+        fn discovery_new(
+            client: &Client,
+            prefix: &[u8],
+            sink: UniquePtr<ResponseSink>,
+        ) -> Box<ServiceDiscovery>;
+        /// Waits for the first listing (`timeout_ms` < 0: no limit).
+        fn discovery_wait_ready(discovery: &ServiceDiscovery, timeout_ms: i64) -> bool;
+        /// The entries in `values`, and the revision they are current at in `index`.
+        fn discovery_snapshot(discovery: &ServiceDiscovery) -> ResponseData;
+        fn discovery_close(discovery: &ServiceDiscovery);
 
         /// Runs `job` on a library callback thread (the pplx ambient scheduler).
         fn dispatch_submit(job: UniquePtr<Job>);

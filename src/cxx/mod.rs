@@ -4,6 +4,9 @@
 //! as an `Err` instead of unwinding through Rust.
 
 pub mod bridge;
+mod registry;
+
+use self::registry::*;
 
 use cxx::UniquePtr;
 

@@ -6,6 +6,8 @@ mod cluster;
 mod concurrency;
 mod keepalive;
 mod kv;
+mod registry;
+mod registry_fault;
 mod runtime;
 mod security;
 mod trust;

@@ -1,0 +1,390 @@
+//! ServiceRegistry and ServiceDiscovery against a real etcd.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use etcd_cpp_rs::core::{
+    Change, ChangeKind, Client, KeyRange, Kv, RegistryOptions, Request, ServiceDiscovery,
+    ServiceRegistry,
+};
+
+use crate::etcd::{wait_until, Cluster};
+use crate::{b, call, client, prefix};
+
+/// The keys and values under `p` in etcd, and the revision of the read.
+pub fn contents(c: &Client, p: &str) -> (i64, BTreeMap<Vec<u8>, Vec<u8>>) {
+    let r = call(
+        c,
+        Request::Range {
+            range: KeyRange::prefix(b(p)),
+            limit: 0,
+            revision: 0,
+            keys_only: false,
+        },
+    );
+    assert!(r.is_ok(), "{r:?}");
+    (
+        r.index,
+        r.values.into_iter().map(|kv| (kv.key, kv.value)).collect(),
+    )
+}
+
+/// The view of `d` as key -> value.
+pub fn view(d: &ServiceDiscovery) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    d.snapshot()
+        .1
+        .into_iter()
+        .map(|kv| (kv.key, kv.value))
+        .collect()
+}
+
+fn lease_of(c: &Client, key: &[u8]) -> i64 {
+    let r = call(
+        c,
+        Request::Get {
+            key: key.to_vec(),
+            revision: 0,
+        },
+    );
+    if r.is_ok() {
+        r.value.lease
+    } else {
+        0
+    }
+}
+
+fn options(ttl: i64) -> RegistryOptions {
+    RegistryOptions {
+        ttl,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn registry_writes_under_one_lease_and_revokes_on_close() {
+    let c = client();
+    let p = prefix("reg_close");
+    let reg = ServiceRegistry::new(&c, options(30), None);
+    assert!(reg.lease() != 0);
+    for i in 0..3 {
+        let r = reg.add(&b(&format!("{p}{i}")), &b(&format!("host:{i}")));
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(lease_of(&c, &b(&format!("{p}{i}"))), reg.lease());
+    }
+    assert!(reg.remove(&b(&format!("{p}1"))).is_ok());
+    assert_eq!(contents(&c, &p).1.len(), 2);
+    assert_eq!(reg.entries().len(), 2);
+    let start = Instant::now();
+    drop(reg);
+    assert!(start.elapsed() < Duration::from_secs(2));
+    // Revoked, not left to expire after 30 s.
+    assert!(contents(&c, &p).1.is_empty());
+}
+
+#[test]
+fn registry_without_revoke_leaves_entries_until_the_ttl() {
+    let c = client();
+    let p = prefix("reg_norevoke");
+    let reg = ServiceRegistry::new(
+        &c,
+        RegistryOptions {
+            ttl: 30,
+            revoke_on_close: false,
+            ..Default::default()
+        },
+        None,
+    );
+    assert!(reg.add(&b(&format!("{p}a")), b"v").is_ok());
+    let lease = reg.lease();
+    reg.close();
+    assert_eq!(contents(&c, &p).1.len(), 1);
+    assert!(reg.add(&b(&format!("{p}b")), b"v").error_code == 1);
+    call(&c, Request::LeaseRevoke { id: lease });
+}
+
+#[test]
+fn revoked_lease_is_granted_again_and_entries_rewritten_within_a_second() {
+    let c = client();
+    let p = prefix("reg_revoke");
+    let seen: Arc<Mutex<Vec<(i64, i64, String)>>> = Arc::default();
+    let s2 = seen.clone();
+    let reg = ServiceRegistry::new(
+        &c,
+        options(30),
+        Some(Box::new(move |old, new| {
+            let name = std::thread::current().name().unwrap_or("").to_string();
+            s2.lock().unwrap().push((old, new, name));
+        })),
+    );
+    for i in 0..20 {
+        assert!(reg.add(&b(&format!("{p}{i}")), b"addr").is_ok());
+    }
+    let old = reg.lease();
+    // An operator revokes the lease: etcd deletes every entry.
+    let revoked = Instant::now();
+    assert!(call(&c, Request::LeaseRevoke { id: old }).is_ok());
+    assert!(
+        wait_until(Duration::from_secs(5), || contents(&c, &p).1.len() == 20),
+        "entries not written again"
+    );
+    let took = revoked.elapsed();
+    println!("re-registered after revocation in {took:?}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    let new = reg.lease();
+    assert!(new != old && new != 0);
+    for i in 0..20 {
+        assert_eq!(lease_of(&c, &b(&format!("{p}{i}"))), new);
+    }
+    assert!(wait_until(Duration::from_secs(2), || !seen
+        .lock()
+        .unwrap()
+        .is_empty()));
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!((got[0].0, got[0].1), (old, new));
+    assert_eq!(got[0].2, "etcd-cb", "callback on a library callback thread");
+    assert_eq!(reg.reregistrations(), 1);
+}
+
+#[test]
+fn lease_revoked_between_checks_is_noticed_by_the_next_add() {
+    let c = client();
+    let p = prefix("reg_put_gone");
+    let reg = ServiceRegistry::new(&c, options(30), None);
+    assert!(reg.add(&b(&format!("{p}x")), b"1").is_ok());
+    let old = reg.lease();
+    call(&c, Request::LeaseRevoke { id: old });
+    // Written under the new lease at once, or kept for the rewrite: either way both entries
+    // end up in etcd under a new lease.
+    let _ = reg.add(&b(&format!("{p}y")), b"2");
+    assert!(wait_until(Duration::from_secs(3), || contents(&c, &p)
+        .1
+        .len()
+        == 2));
+    assert!(wait_until(Duration::from_secs(3), || reg.lease() != old));
+    assert_eq!(lease_of(&c, &b(&format!("{p}y"))), reg.lease());
+}
+
+/// The changes a listener received.
+type ChangeLog = Arc<Mutex<Vec<Change>>>;
+
+fn recorder() -> (ChangeLog, etcd_cpp_rs::core::discovery::Listener) {
+    let log: ChangeLog = Arc::default();
+    let l2 = log.clone();
+    (
+        log,
+        Box::new(move |ch: &Change| {
+            assert_eq!(std::thread::current().name(), Some("etcd-cb"));
+            l2.lock().unwrap().push(ch.clone());
+        }),
+    )
+}
+
+/// Replays `changes` on an empty map, checking each change's previous value against the map.
+fn replay(changes: &[Change]) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let mut m: BTreeMap<Vec<u8>, Kv> = BTreeMap::new();
+    for ch in changes {
+        let key = ch.value.key.clone();
+        match ch.kind {
+            ChangeKind::Added => {
+                assert!(ch.prev.is_none());
+                assert!(m.insert(key, ch.value.clone()).is_none(), "added twice");
+            }
+            ChangeKind::Updated => {
+                let prev = m
+                    .insert(key, ch.value.clone())
+                    .expect("update of a missing key");
+                assert_eq!(Some(&prev), ch.prev.as_ref(), "previous value");
+                assert!(
+                    ch.value.mod_revision > prev.mod_revision,
+                    "duplicate update"
+                );
+            }
+            ChangeKind::Removed => {
+                let prev = m.remove(&key).expect("removal of a missing key");
+                assert_eq!(Some(&prev), ch.prev.as_ref());
+            }
+        }
+    }
+    m.into_iter().map(|(k, v)| (k, v.value)).collect()
+}
+
+#[test]
+fn discovery_lists_then_watches_with_no_gap_and_no_duplicate() {
+    let c = client();
+    let p = prefix("disc_gap");
+    for i in 0..50 {
+        call(
+            &c,
+            Request::Put {
+                key: b(&format!("{p}{i}")),
+                value: b("0"),
+                lease: 0,
+            },
+        );
+    }
+    // Writes race with the listing and the start of the watch.
+    let writer = {
+        let c = c.clone();
+        let p = p.clone();
+        std::thread::spawn(move || {
+            for n in 1..=300 {
+                let i = n % 60;
+                let req = if n % 7 == 0 {
+                    Request::Rm {
+                        key: b(&format!("{p}{i}")),
+                    }
+                } else {
+                    Request::Put {
+                        key: b(&format!("{p}{i}")),
+                        value: b(&n.to_string()),
+                        lease: 0,
+                    }
+                };
+                call(&c, req);
+            }
+        })
+    };
+    let (log, listener) = recorder();
+    let d = ServiceDiscovery::new(&c, p.as_bytes(), Some(listener));
+    assert!(d.wait_ready(Duration::from_secs(5)));
+    writer.join().unwrap();
+    let (rev, want) = contents(&c, &p);
+    assert!(wait_until(Duration::from_secs(5), || d.revision() >= rev
+        && log.lock().unwrap().len() >= want.len()));
+    assert_eq!(view(&d), want);
+    // The listener's changes, replayed, give the same contents (nothing missed or repeated).
+    assert!(wait_until(Duration::from_secs(5), || replay(
+        &log.lock().unwrap()
+    ) == want));
+    assert_eq!(d.listings(), 1);
+}
+
+#[test]
+fn discovery_reports_previous_values() {
+    let c = client();
+    let p = prefix("disc_prev");
+    let (log, listener) = recorder();
+    let d = ServiceDiscovery::new(&c, p.as_bytes(), Some(listener));
+    assert!(d.wait_ready(Duration::from_secs(5)));
+    let k = b(&format!("{p}svc"));
+    for v in ["a", "b"] {
+        call(
+            &c,
+            Request::Put {
+                key: k.clone(),
+                value: b(v),
+                lease: 0,
+            },
+        );
+    }
+    call(&c, Request::Rm { key: k.clone() });
+    assert!(wait_until(Duration::from_secs(5), || log
+        .lock()
+        .unwrap()
+        .len()
+        == 3));
+    let got = log.lock().unwrap().clone();
+    let kinds: Vec<ChangeKind> = got.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [ChangeKind::Added, ChangeKind::Updated, ChangeKind::Removed]
+    );
+    assert_eq!(got[1].prev.as_ref().unwrap().value, b("a"));
+    assert_eq!(got[1].value.value, b("b"));
+    assert_eq!(got[2].prev.as_ref().unwrap().value, b("b"));
+    assert!(view(&d).is_empty());
+}
+
+#[test]
+fn registry_and_discovery_close_promptly_with_the_server_down() {
+    let mut cl = Cluster::start(1);
+    let c = Client::new(&cl.endpoints(), Default::default());
+    let calls = Arc::new(Mutex::new(0usize));
+    let c2 = calls.clone();
+    let reg = ServiceRegistry::new(
+        &c,
+        options(5),
+        Some(Box::new(move |_, _| *c2.lock().unwrap() += 1)),
+    );
+    assert!(reg.add(b"/down/a", b"1").is_ok());
+    let c3 = calls.clone();
+    let d = ServiceDiscovery::new(
+        &c,
+        b"/down/",
+        Some(Box::new(move |_| *c3.lock().unwrap() += 1)),
+    );
+    assert!(d.wait_ready(Duration::from_secs(5)));
+    cl.kill(0);
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    drop(d);
+    drop(reg);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(3), "close took {took:?}");
+    let after = *calls.lock().unwrap();
+    cl.restart(0);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(*calls.lock().unwrap(), after, "a callback ran after close");
+}
+
+#[test]
+fn discovery_waits_for_a_server_that_starts_late() {
+    let d_client = Client::new(&Cluster::dead_endpoint(), Default::default());
+    let d = ServiceDiscovery::new(&d_client, b"/late/", None);
+    assert!(!d.wait_ready(Duration::from_millis(300)));
+    let start = Instant::now();
+    d.close();
+    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(!d.wait_ready(Duration::from_millis(10)));
+}
+
+#[test]
+fn namespace_prefixes_keys_and_strips_them_from_responses_and_views() {
+    use etcd_cpp_rs::core::Namespace;
+    let c = client();
+    let p = prefix("namespace");
+    let ns = Namespace::new(&c, p.as_bytes());
+    assert!(ns
+        .execute_blocking(Request::Put {
+            key: b("/service/a"),
+            value: b("1"),
+            lease: 0,
+        })
+        .is_ok());
+    // Stored under the prefix, seen without it.
+    assert_eq!(
+        contents(&c, &p).1.keys().cloned().collect::<Vec<_>>(),
+        [b(&format!("{p}/service/a"))]
+    );
+    let r = ns.execute_blocking(Request::Range {
+        range: KeyRange::prefix(""),
+        limit: 0,
+        revision: 0,
+        keys_only: false,
+    });
+    assert_eq!(r.values.len(), 1);
+    assert_eq!(r.values[0].key, b("/service/a"));
+    assert_eq!(ns.execute_blocking(Request::MemberList).error_code, 3);
+
+    let (log, listener) = recorder();
+    let d = ServiceDiscovery::in_namespace(&ns, b"/service/", Some(listener));
+    assert!(d.wait_ready(Duration::from_secs(5)));
+    let reg = ServiceRegistry::in_namespace(&ns, options(30), None);
+    let r = reg.add(b"/service/b", b"2");
+    assert!(r.is_ok());
+    assert!(wait_until(Duration::from_secs(5), || view(&d).len() == 2));
+    assert_eq!(
+        view(&d).keys().cloned().collect::<Vec<_>>(),
+        [b("/service/a"), b("/service/b")]
+    );
+    assert_eq!(reg.entries(), [(b("/service/b"), b("2"))]);
+    assert!(contents(&c, &p)
+        .1
+        .contains_key(&b(&format!("{p}/service/b"))));
+    assert!(reg.remove(b"/service/b").is_ok());
+    assert!(wait_until(Duration::from_secs(5), || view(&d).len() == 1));
+    let got = log.lock().unwrap().clone();
+    assert!(got.iter().all(|c| c.value.key.starts_with(b"/service/")));
+}
