@@ -185,12 +185,18 @@ endif()
 if(ETCD_BUILD_EXAMPLES)
   etcd_capi_program(registrar-c "${_etcd_capi_root}/examples/c/registrar.c")
   etcd_capi_program(discoverer-c "${_etcd_capi_root}/examples/c/discoverer.c")
+  etcd_capi_program(lock-c "${_etcd_capi_root}/examples/c/lock.c")
   if(Python3_Interpreter_FOUND)
     set(_etcd_check
         "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet --
         "${Python3_EXECUTABLE}" "${_etcd_capi_root}/examples/check_examples.py")
     add_test(NAME examples.c_discovery
              COMMAND ${_etcd_check} discovery $<TARGET_FILE:registrar-c> $<TARGET_FILE:discoverer-c>)
+    # Four workers increment a counter under the lock: the count is exact only if the lock holds.
+    add_test(NAME examples.c_lock
+             COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet --
+                     $<TARGET_FILE:lock-c> --workers 4 --rounds 5)
+    set_tests_properties(examples.c_lock PROPERTIES TIMEOUT 120 LABELS "examples;capi")
     add_test(NAME examples.c_discovery_live
              COMMAND ${_etcd_check} discovery-live $<TARGET_FILE:registrar-c> $<TARGET_FILE:discoverer-c>)
 
