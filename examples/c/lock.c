@@ -9,7 +9,7 @@
  *   --endpoints  default: $ETCD_ENDPOINTS, else http://127.0.0.1:2379
  *   --workers    concurrent workers (default 4)
  *   --rounds     increments per worker (default 5)
- *   NAME         lock name (default /examples/lock/<pid>); the counter is NAME/counter
+ *   NAME         lock name (default /examples/lock/<pid>); the counter is NAME-counter
  * Prints the final counter and exits with 0 when it is workers x rounds.
  *
  * Build: cc lock.c $(pkg-config --cflags --libs etcd-cpp-rs) -lpthread -o lock
@@ -121,7 +121,8 @@ int main(int argc, char *argv[]) {
     fprintf(stderr, "lock: --workers must be 1-%d and --rounds positive\n", MAX_WORKERS);
     return 2;
   }
-  snprintf(counter_key, sizeof counter_key, "%s/counter", lock_name);
+  /* Not under NAME/: etcd's lock waits for every older key under that prefix. */
+  snprintf(counter_key, sizeof counter_key, "%s-counter", lock_name);
   if (endpoints == NULL) endpoints = "http://127.0.0.1:2379";
   if (etcd_client_connect(endpoints, NULL, &client) != ETCD_STATUS_OK) {
     fprintf(stderr, "lock: bad endpoints '%s'\n", endpoints);
