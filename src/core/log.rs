@@ -173,7 +173,7 @@ mod tests {
             let (level, msg, thread) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
             assert_eq!(
                 (level, msg.as_str()),
-                (Level::Info, format!("m{i}").as_str())
+                (Level::Info, format!("test: m{i}").as_str())
             );
             assert_eq!(thread.as_deref(), Some("etcd-cb"));
         }
