@@ -163,6 +163,11 @@ if(_etcd_capi_tests)
     add_test(NAME capi.registry
              COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-registry-test>)
     set_tests_properties(capi.registry PROPERTIES TIMEOUT 300 LABELS "capi")
+    # Transactions, locks, elections, members, maintenance and the log callback.
+    etcd_capi_program(etcd-capi-parity-test "${_etcd_capi_root}/tests/c/test_capi_parity.c")
+    add_test(NAME capi.parity
+             COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-parity-test>)
+    set_tests_properties(capi.parity PROPERTIES TIMEOUT 300 LABELS "capi")
 
     execute_process(COMMAND "${Python3_EXECUTABLE}" -c "import pytest"
                     RESULT_VARIABLE _etcd_no_pytest OUTPUT_QUIET ERROR_QUIET)
@@ -186,12 +191,18 @@ if(ETCD_BUILD_EXAMPLES)
   etcd_capi_program(discoverer-c "${_etcd_capi_root}/examples/c/discoverer.c")
   etcd_capi_program(register-c "${_etcd_capi_root}/examples/c/register.c")
   etcd_capi_program(discover-c "${_etcd_capi_root}/examples/c/discover.c")
+  etcd_capi_program(lock-c "${_etcd_capi_root}/examples/c/lock.c")
   if(Python3_Interpreter_FOUND)
     set(_etcd_check
         "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet --
         "${Python3_EXECUTABLE}" "${_etcd_capi_root}/examples/check_examples.py")
     add_test(NAME examples.c_discovery
              COMMAND ${_etcd_check} discovery $<TARGET_FILE:registrar-c> $<TARGET_FILE:discoverer-c>)
+    # Four workers increment a counter under the lock: the count is exact only if the lock holds.
+    add_test(NAME examples.c_lock
+             COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet --
+                     $<TARGET_FILE:lock-c> --workers 4 --rounds 5)
+    set_tests_properties(examples.c_lock PROPERTIES TIMEOUT 120 LABELS "examples;capi")
     add_test(NAME examples.c_discovery_live
              COMMAND ${_etcd_check} discovery-live $<TARGET_FILE:registrar-c> $<TARGET_FILE:discoverer-c>)
 

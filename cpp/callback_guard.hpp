@@ -1,7 +1,8 @@
 // Private to the library: the one policy for exceptions that escape user code the library calls
 // (watch callbacks, wait callbacks, keep-alive handlers). Such an exception has nowhere to go:
-// the caller is a library thread. It is caught whatever its type, reported on stderr in one line
-// (the kind of callback, the exception's type and, for a std::exception, what()), and the object
+// the caller is a library thread. It is caught whatever its type, reported in one line (the kind
+// of callback, the exception's type and, for a std::exception, what()) to the log hook of
+// etcd/Log.hpp as an error, or on stderr when no hook is set, and the object
 // that made the call keeps running. pplx `then` continuations are not concerned: their
 // exceptions go into the task they return, as in cpprestsdk.
 #ifndef ETCD_CPP_RS_CALLBACK_GUARD_HPP
@@ -30,28 +31,53 @@ inline std::string current_exception_type_name() {
   return name;
 }
 
-// Reports the exception being handled, thrown by a callback of kind `kind` (e.g. "watch
-// callback"); call only inside a catch block. Never throws.
-inline void report_callback_exception(char const* kind) noexcept {
+// Hands `line` (without its newline) to the log hook as an error; false when no hook is set
+// (defined in ffi_sinks.cpp, next to the bridge).
+bool log_if_hooked(std::string const& line) noexcept;
+
+// Builds the report of the exception being handled and hands it to `emit`.
+template <class Emit>
+void describe_callback_exception(char const* kind, Emit emit) {
+  std::string line = "etcd-cpp-rs: exception escaped a ";
+  line += kind;
+  line += " and was ignored (the caller keeps running): ";
+  line += current_exception_type_name();
   try {
-    std::string line = "etcd-cpp-rs: exception escaped a ";
-    line += kind;
-    line += " and was ignored (the caller keeps running): ";
-    line += current_exception_type_name();
-    try {
-      throw;
-    } catch (std::exception const& e) {
-      line += ": ";
-      line += e.what();
-    } catch (...) {
-    }
-    line += '\n';
-    // One write, so that lines of concurrent reports do not interleave.
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fflush(stderr);
+    throw;
+  } catch (std::exception const& e) {
+    line += ": ";
+    line += e.what();
+  } catch (...) {
+  }
+  emit(line);
+}
+
+// Reports the exception being handled on stderr in one line; call only inside a catch block.
+inline void report_callback_exception_to_stderr(char const* kind) noexcept {
+  try {
+    describe_callback_exception(kind, [](std::string line) {
+      line += '\n';
+      std::fwrite(line.data(), 1, line.size(), stderr);
+      std::fflush(stderr);
+    });
   } catch (...) {
     std::fputs("etcd-cpp-rs: exception escaped a callback and was ignored\n", stderr);
   }
+}
+
+// Reports the exception being handled, thrown by a callback of kind `kind` (e.g. "watch
+// callback"): to the log hook (etcd/Log.hpp) as an error when one is set, else on stderr in one
+// line; call only inside a catch block. Never throws.
+inline void report_callback_exception(char const* kind) noexcept {
+  try {
+    bool logged = false;
+    describe_callback_exception(kind,
+                                [&](std::string const& line) { logged = log_if_hooked(line); });
+    if (logged) return;
+  } catch (...) {
+  }
+  // One write, so that lines of concurrent reports do not interleave.
+  report_callback_exception_to_stderr(kind);
 }
 
 // Runs `f()`, a call into user code; an exception it throws is reported and swallowed.

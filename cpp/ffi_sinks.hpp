@@ -6,8 +6,12 @@
 #ifndef ETCD_CPP_RS_FFI_SINKS_HPP
 #define ETCD_CPP_RS_FFI_SINKS_HPP
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+
+#include "rust/cxx.h"
 
 namespace etcd {
 namespace ffi {
@@ -46,6 +50,16 @@ class ErrorSink {
 
  private:
   std::function<void(const KeepAliveErrorData&)> f_;
+};
+
+class LogSink {
+ public:
+  // The log callback of etcd::set_log_callback: (level 1-4, message).
+  explicit LogSink(std::function<void(unsigned, char const*, std::size_t)> f) : f_(std::move(f)) {}
+  void call(std::uint32_t level, ::rust::Str message) const;
+
+ private:
+  std::function<void(unsigned, char const*, std::size_t)> f_;
 };
 
 class Job {

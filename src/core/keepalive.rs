@@ -256,6 +256,7 @@ fn report(s: &Arc<Shared>, err: KeepAliveError) {
     if !s.store(&err) {
         return;
     }
+    super::log::error(|| format!("keep-alive of lease {:x} ended: {}", s.lease, err.message));
     if s.handler.is_some() {
         let s2 = s.clone();
         s.strand.post(Box::new(move || {
@@ -330,6 +331,13 @@ async fn run(s: Arc<Shared>) {
             }
             Err(_) => s.client.report(i, false),
         }
+        super::log::warn(|| {
+            format!(
+                "keep-alive of lease {:x} lost its stream on {}; reconnecting",
+                s.lease,
+                s.client.endpoints().get(i).map_or("?", String::as_str)
+            )
+        });
         if attempt.is_multiple_of(n) {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(interval.max(Duration::from_millis(200)));

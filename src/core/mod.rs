@@ -16,10 +16,12 @@
 //!      a runtime worker); given the runtime handle and pool it needs by parameter.
 //!    - [`runtime`]: the one process-wide tokio runtime and callback pool (re-created after
 //!      `fork()`).
+//!    - [`log`]: the process-wide log hook for the library's diagnostics (silent by default).
 //! 2. **The connection**, [`client`]: [`Client`]'s members (one channel per endpoint), health
 //!    probes, authentication, per-call fail-over and timeouts.
 //! 3. **One module per etcd service**, as etcd-client's `rpc/` has: [`kv`] (with transactions),
-//!    [`lease`], [`cluster`], [`lock`], [`election`].
+//!    [`lease`], [`cluster`], [`lock`], [`election`], [`maintenance`] (member status, compaction,
+//!    defragmentation: an extension).
 //! 4. **Streams**: [`watch`] (one-shot watches and the self-resuming [`Watcher`]),
 //!    [`keepalive`] (the lease refresher [`KeepAlive`]), [`observer`] (election leaders).
 //! 5. **The facade**: [`execute`] (`Client::execute*`, which hands each [`Request`] to its
@@ -36,6 +38,7 @@
 pub mod dispatch;
 pub mod endpoints;
 pub mod keys;
+pub mod log;
 pub mod options;
 pub mod panic;
 pub mod request;
@@ -50,6 +53,7 @@ pub mod election;
 pub mod kv;
 pub mod lease;
 pub mod lock;
+pub mod maintenance;
 // 4. The streams.
 pub mod keepalive;
 pub mod observer;
@@ -67,6 +71,7 @@ pub use client::Client;
 pub use discovery::{Change, ChangeKind, ServiceDiscovery};
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
 pub use keys::KeyRange;
+pub use maintenance::Status;
 pub use namespace::Namespace;
 pub use observer::Observer;
 pub use options::{ClientOptions, LoadBalancing, OptionArgs};

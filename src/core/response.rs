@@ -60,6 +60,34 @@ pub mod action {
     /// Spelled as etcd-cpp-apiv3 spells it.
     pub const OBSERVE: &str = "obverse";
     pub const RESIGN: &str = "resign";
+    /// Maintenance (an extension): see [`super::super::maintenance`].
+    pub const STATUS: &str = "status";
+    pub const COMPACT: &str = "compact";
+    pub const DEFRAGMENT: &str = "defragment";
+}
+
+/// The status of one member (etcd's `StatusResponse`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Status {
+    /// The endpoint that answered (host:port).
+    pub endpoint: String,
+    /// etcd's version, e.g. "3.4.30".
+    pub version: String,
+    /// Size of the backend database file, in bytes.
+    pub db_size: i64,
+    /// Bytes of the database file in use (the rest is free space that defragmenting returns).
+    pub db_size_in_use: i64,
+    /// Member id of the current leader (0 while there is none).
+    pub leader: u64,
+    /// This member's id.
+    pub member_id: u64,
+    pub cluster_id: u64,
+    pub raft_index: u64,
+    pub raft_term: u64,
+    pub raft_applied_index: u64,
+    pub is_learner: bool,
+    /// Alarms and errors the member reports (e.g. "NOSPACE").
+    pub errors: Vec<String>,
 }
 
 /// A key-value pair (`etcd::Value`).
@@ -139,6 +167,9 @@ pub struct Response {
     pub lock_key: Vec<u8>,
     pub name: Vec<u8>,
     pub duration: Duration,
+    /// The member status of a `status` request (an extension); for `defragment`, only the
+    /// endpoint that was defragmented.
+    pub status: Status,
 }
 
 impl Default for Response {
@@ -162,6 +193,7 @@ impl Default for Response {
             lock_key: Vec::new(),
             name: Vec::new(),
             duration: Duration::ZERO,
+            status: Default::default(),
         }
     }
 }

@@ -586,6 +586,14 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
             // No answer within the connect timeout: try the next endpoint.
             None => client.report(i, false),
         }
+        super::log::warn(|| {
+            format!(
+                "watcher of '{}' lost its stream on {}; reconnecting from revision {}",
+                String::from_utf8_lossy(&range.key),
+                client.endpoints().get(i).map_or("?", String::as_str),
+                cursor.next_revision
+            )
+        });
         if attempt.is_multiple_of(n) {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(RETRY_MAX);

@@ -67,6 +67,25 @@ pub mod ffi {
         lock_key: Vec<u8>,
         name: Vec<u8>,
         duration_us: i64,
+        /// `status` / `defragment` (an extension): the member's status.
+        status: StatusData,
+    }
+
+    /// The status of one member (an extension, see `etcd/Maintenance.hpp`).
+    #[derive(Default)]
+    struct StatusData {
+        endpoint: String,
+        version: String,
+        db_size: i64,
+        db_size_in_use: i64,
+        leader: u64,
+        member_id: u64,
+        cluster_id: u64,
+        raft_index: u64,
+        raft_term: u64,
+        raft_applied_index: u64,
+        is_learner: bool,
+        errors: Vec<String>,
     }
 
     /// Which operation a [`RequestData`] asks for.
@@ -113,6 +132,11 @@ pub mod ffi {
         MemberList,
         /// `remove_member(member_id)`.
         MemberRemove,
+        /// Extensions: `status(endpoint)`, `compact(revision, physical)`,
+        /// `defragment(endpoint)`.
+        Status,
+        Compact,
+        Defragment,
     }
 
     /// One comparison of a transaction. `target`: 0 VERSION, 1 CREATE, 2 MOD, 3 VALUE, 4 LEASE
@@ -179,6 +203,10 @@ pub mod ffi {
         member_id: u64,
         /// `Op::Txn`: the transaction and the ones nested in it.
         txns: Vec<TxnData>,
+        /// `Op::Status`, `Op::Defragment`: one of the client's endpoints ("" for any).
+        endpoint: String,
+        /// `Op::Compact`: wait until the compacted revisions are removed from the database.
+        physical: bool,
     }
 
     /// Client construction options (the gRPC-free stand-in for channel arguments).
@@ -344,6 +372,14 @@ pub mod ffi {
 
         /// `etcdv3::detail::string_plus_one`.
         fn string_plus_one(key: &[u8]) -> Vec<u8>;
+
+        /// Installs the process-wide log hook (`etcd/Log.hpp`) for levels up to `max_level`
+        /// (1 error ... 4 debug); `sink.call` runs on a library callback thread.
+        fn log_set_hook(sink: UniquePtr<LogSink>, max_level: u32);
+        /// Removes the log hook.
+        fn log_clear_hook();
+        /// Logs `message` as an error if a hook is set; false (nothing done) without one.
+        fn log_error_if_hooked(message: &str) -> bool;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -365,6 +401,10 @@ pub mod ffi {
         fn call(self: &ErrorSink, error: &KeepAliveErrorData) -> Result<()>;
         /// False for the empty sink of the no-handler constructors.
         fn is_set(self: &ErrorSink) -> bool;
+
+        /// Receives log messages (`etcd::set_log_callback`).
+        type LogSink;
+        fn call(self: &LogSink, level: u32, message: &str) -> Result<()>;
 
         /// A unit of work (a pplx continuation).
         type Job;

@@ -118,6 +118,20 @@ fn response_data(r: core::Response) -> ffi::ResponseData {
         lock_key: r.lock_key,
         name: r.name,
         duration_us: r.duration.as_micros() as i64,
+        status: ffi::StatusData {
+            endpoint: r.status.endpoint,
+            version: r.status.version,
+            db_size: r.status.db_size,
+            db_size_in_use: r.status.db_size_in_use,
+            leader: r.status.leader,
+            member_id: r.status.member_id,
+            cluster_id: r.status.cluster_id,
+            raft_index: r.status.raft_index,
+            raft_term: r.status.raft_term,
+            raft_applied_index: r.status.raft_applied_index,
+            is_learner: r.status.is_learner,
+            errors: r.status.errors,
+        },
     }
 }
 
@@ -212,6 +226,16 @@ fn request(r: &ffi::RequestData) -> Option<Request> {
         },
         Op::MemberList => Request::MemberList,
         Op::MemberRemove => Request::MemberRemove { id: r.member_id },
+        Op::Status => Request::Status {
+            endpoint: r.endpoint.clone(),
+        },
+        Op::Compact => Request::Compact {
+            revision: r.revision,
+            physical: r.physical,
+        },
+        Op::Defragment => Request::Defragment {
+            endpoint: r.endpoint.clone(),
+        },
         _ => return None,
     })
 }
@@ -499,4 +523,46 @@ fn bytes_from(data: &[u8]) -> Vec<u8> {
 
 fn string_plus_one(key: &[u8]) -> Vec<u8> {
     core::request::string_plus_one(key)
+}
+
+// SAFETY: a LogSink wraps a std::function the user gave `etcd::set_log_callback`, documented to
+// be called from library threads, one message at a time.
+unsafe impl Send for ffi::LogSink {}
+unsafe impl Sync for ffi::LogSink {}
+
+fn log_set_hook(sink: UniquePtr<ffi::LogSink>, max_level: u32) {
+    guard(
+        || (),
+        || {
+            let level = core::log::Level::from_u32(max_level).unwrap_or(core::log::Level::Debug);
+            core::log::set_hook(
+                Some(std::sync::Arc::new(
+                    move |level: core::log::Level, message: &str| {
+                        if let Some(s) = sink.as_ref() {
+                            let _ = s.call(level as u32, message);
+                        }
+                    },
+                )),
+                level,
+            );
+        },
+    )
+}
+
+fn log_clear_hook() {
+    guard(|| (), || core::log::set_hook(None, core::log::Level::Debug))
+}
+
+fn log_error_if_hooked(message: &str) -> bool {
+    guard(
+        || false,
+        || {
+            if !core::log::has_hook() {
+                return false;
+            }
+            let message = message.to_string();
+            core::log::error(move || message);
+            true
+        },
+    )
 }
