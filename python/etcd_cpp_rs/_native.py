@@ -49,6 +49,7 @@ EVENT_INVALID = 2
 class Bytes(Structure):
     """etcd_bytes: a borrowed (pointer, length) byte string."""
 
+    _c_name_ = "etcd_bytes"
     _fields_ = [("data", c_void_p), ("len", c_size_t)]
 
     def get(self) -> bytes:
@@ -58,6 +59,7 @@ class Bytes(Structure):
 class ClientOptions(Structure):
     """etcd_client_options."""
 
+    _c_name_ = "etcd_client_options"
     _fields_ = [
         ("user", c_char_p),
         ("password", c_char_p),
