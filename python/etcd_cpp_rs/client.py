@@ -20,7 +20,7 @@ import threading
 import traceback
 import weakref
 from ctypes import byref, c_bool, c_void_p
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from . import _native
@@ -206,15 +206,54 @@ def _report_callback_error(where: str) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+def _show(data: bytes) -> str:
+    """Bytes for people: the text if they are UTF-8 without control characters, else b'...'."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(data)
+    return text if text.isprintable() else repr(data)
+
+
+def _fields_repr(obj: Any, always: Sequence[str] = ()) -> str:
+    """``Class(field=value, ...)`` listing the fields in ``always`` and those that differ from
+    their defaults, so that a repr shows what a result holds rather than every empty field."""
+    parts = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.default is not MISSING:
+            default = f.default
+        elif f.default_factory is not MISSING:
+            default = f.default_factory()
+        else:
+            default = MISSING
+        if f.name in always or value != default:
+            parts.append(f"{f.name}={value!r}")
+    return f"{type(obj).__name__}({', '.join(parts)})"
+
+
 class EventType(enum.IntEnum):
-    """Kind of a watch event (``etcd::Event::EventType``)."""
+    """Kind of a watch event (``etcd::Event::EventType``).
+
+    An int (``EventType.DELETE == 1``) that prints as its name on every Python version:
+    ``str()`` and ``format()`` give ``DELETE`` (integer format specifications such as ``:d``
+    give the number), ``repr()`` gives ``<EventType.DELETE: 1>``.
+    """
 
     PUT = _native.EVENT_PUT
     DELETE = _native.EVENT_DELETE
     INVALID = _native.EVENT_INVALID
 
+    def __str__(self) -> str:
+        return self.name
 
-@dataclass(frozen=True)
+    def __format__(self, spec: str) -> str:
+        if spec and spec[-1] in "bcdoxXneEfFgG%":
+            return format(int(self), spec)
+        return format(self.name, spec)
+
+
+@dataclass(frozen=True, repr=False)
 class Value:
     """A key-value pair (``etcd::Value``). Keys and values are bytes."""
 
@@ -236,8 +275,17 @@ class Value:
         """The key decoded as UTF-8 (undecodable bytes replaced)."""
         return self.key.decode("utf-8", "replace")
 
+    def __str__(self) -> str:
+        """``key = value``, with the lease when there is one (bytes that are not printable
+        UTF-8 are shown as a bytes literal)."""
+        text = f"{_show(self.key)} = {_show(self.value)}"
+        return text + (f" (lease {self.lease})" if self.lease else "")
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return _fields_repr(self, always=("key", "value"))
+
+
+@dataclass(frozen=True, repr=False)
 class Event:
     """A watch event (``etcd::Event``): the key-value after it, and before it if etcd had one."""
 
@@ -253,8 +301,26 @@ class Event:
     def has_prev_kv(self) -> bool:
         return self.prev_kv is not None
 
+    def __str__(self) -> str:
+        """``PUT key = value`` or ``DELETE key``, with the previous value when there is one."""
+        if self.kv is None:
+            text = str(self.event_type)
+        elif self.event_type == EventType.DELETE:
+            text = f"{self.event_type} {_show(self.kv.key)}"
+        else:
+            text = f"{self.event_type} {self.kv}"
+        if self.prev_kv is not None:
+            text += f" (was {_show(self.prev_kv.value)})"
+        return text
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return (
+            f"Event(event_type=EventType.{self.event_type.name}, kv={self.kv!r}, "
+            f"prev_kv={self.prev_kv!r})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
 class Response:
     """The outcome of one operation or one batch of watch events (``etcd::Response``).
 
@@ -297,6 +363,30 @@ class Response:
     def keys(self) -> List[bytes]:
         """The keys of :attr:`values`, in the same order."""
         return [v.key for v in self.values]
+
+    def __str__(self) -> str:
+        """A one-line summary: the outcome (``ok`` or the error), the action, the revision and
+        what the response holds."""
+        head = "ok" if self.is_ok else f"error {self.error_code}: {self.error_message}"
+        parts = [head]
+        if self.action:
+            parts.append(self.action)
+        if self.index:
+            parts.append(f"revision {self.index}")
+        if self.values:
+            parts.append(f"{len(self.values)} values")
+        elif self.value != Value():
+            parts.append(str(self.value))
+        if self.prev_value != Value():
+            parts.append(f"previous {self.prev_value}")
+        if self.events:
+            parts.append(f"{len(self.events)} events: " + ", ".join(map(str, self.events)))
+        if self.leases:
+            parts.append(f"leases {self.leases}")
+        return "Response(" + ", ".join(parts) + ")"
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, always=("error_code",))
 
 
 def _value(ptr: Optional[int]) -> Value:

@@ -43,7 +43,7 @@ class CType:
     pointers: int
 
     def __str__(self) -> str:
-        return self.base + " " + "*" * self.pointers
+        return self.base + (" " + "*" * self.pointers if self.pointers else "")
 
 
 @dataclass
