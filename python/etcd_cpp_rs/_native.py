@@ -194,6 +194,22 @@ for _name in [
     _SIGNATURES[_name + "_start"] = _SIGNATURES[_name]
 
 
+def holds_gil(name: str) -> bool:
+    """Whether ``name`` is called with the GIL held: only functions that never wait (reading
+    a response, starting a call, registering a completion callback, freeing a response). Those
+    that may wait for a callback thread (``etcd_call_free``, ``etcd_watcher_free``...) or for
+    the network release it, since a callback thread may need the GIL to finish."""
+    if name.endswith("_start") and name.startswith("etcd_client_"):
+        return True
+    return name.startswith(("etcd_response_", "etcd_value_", "etcd_event_")) or name in (
+        "etcd_call_on_done",
+        "etcd_call_take_response",
+        "etcd_call_done",
+        "etcd_status_str",
+        "etcd_version",
+    )
+
+
 def candidates() -> List[Path]:
     """Where the shared library is looked for, in order."""
     found = []
@@ -223,10 +239,15 @@ def load() -> tuple[ctypes.CDLL, str]:
             + "). Install the package with 'pip install python/' from the etcd-cpp-rs sources, "
             f"or set {LIBRARY_ENV} to the path of libetcd-cpp-rs.so."
         )
+    # Functions that return at once are called without releasing the GIL (the same library
+    # loaded as a PyDLL): releasing and re-taking it costs more than such a call, and while the
+    # library's callback threads run Python code each re-take waits for them.
+    quick = ctypes.PyDLL(str(path))
     for name, (restype, argtypes) in _SIGNATURES.items():
-        fn = getattr(lib, name)
+        fn = getattr(quick if holds_gil(name) else lib, name)
         fn.restype = restype
         fn.argtypes = argtypes
+        setattr(lib, name, fn)
     return lib, str(path)
 
 
