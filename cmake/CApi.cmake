@@ -159,6 +159,12 @@ if(_etcd_capi_tests)
              COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-test>)
     set_tests_properties(capi.c PROPERTIES TIMEOUT 300 LABELS "capi")
 
+    # Transactions, locks, elections, members, maintenance and the log callback.
+    etcd_capi_program(etcd-capi-parity-test "${_etcd_capi_root}/tests/c/test_capi_parity.c")
+    add_test(NAME capi.parity
+             COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-parity-test>)
+    set_tests_properties(capi.parity PROPERTIES TIMEOUT 300 LABELS "capi")
+
     execute_process(COMMAND "${Python3_EXECUTABLE}" -c "import pytest"
                     RESULT_VARIABLE _etcd_no_pytest OUTPUT_QUIET ERROR_QUIET)
     if(_etcd_no_pytest EQUAL 0)

@@ -193,9 +193,26 @@ typedef struct etcd_event etcd_event;
 typedef struct etcd_keepalive etcd_keepalive;
 
 /**
+ * One cluster member (`etcdv3::Member`), borrowed from its response.
+ */
+typedef struct etcd_member etcd_member;
+
+/**
+ * A stream of the leaders of one election (`observe(name)`, etcd-cpp-apiv3's `Observer`).
+ * Thread-safe; one waiter at a time.
+ */
+typedef struct etcd_observer etcd_observer;
+
+/**
  * The result of one operation, or one batch of watch events (`etcd::Response`).
  */
 typedef struct etcd_response etcd_response;
+
+/**
+ * A transaction being built. Not shared between threads while it is changed; running it
+ * (`etcd_client_txn`) does not change it, so it may be run again.
+ */
+typedef struct etcd_txn etcd_txn;
 
 /**
  * One key-value pair of a response (`etcd::Value`), borrowed from the response.
@@ -300,11 +317,103 @@ typedef struct etcd_bytes {
 } etcd_bytes;
 
 /**
+ * Severity of a log message (an `ETCD_LOG_*` number).
+ */
+typedef uint32_t etcd_log_level;
+
+/**
+ * Receives one log message: `level` is an `ETCD_LOG_*` number, `message` a NUL-terminated
+ * UTF-8 text borrowed for the duration of the call (no trailing newline).
+ */
+typedef void (*etcd_log_callback)(void *userdata, etcd_log_level level, const char *message);
+
+/**
+ * How a comparison compares (an `ETCD_COMPARE_RESULT_*` number): the key's target is
+ * equal to, greater than, less than or not equal to the given value.
+ */
+typedef uint32_t etcd_compare_result;
+
+/**
+ * What a comparison looks at (an `ETCD_COMPARE_*` number).
+ */
+typedef uint32_t etcd_compare_target;
+
+/**
+ * Which branch an operation goes to (an `ETCD_TXN_*` number).
+ */
+typedef uint32_t etcd_txn_branch;
+
+/**
  * Receives the responses of a watcher: `response` is borrowed for the duration of the call
  * (copy what you need, or keep a copy with `etcd_response_clone`). Runs on a library callback
  * thread (named "etcd-cb"), one call at a time and in order for a given watcher.
  */
 typedef void (*etcd_watch_callback)(void *userdata, const struct etcd_response *response);
+
+/**
+ * A failure the library cannot recover from by itself (a watcher or keep-alive that gave up,
+ * an exception escaping a C++ callback).
+ */
+#define ETCD_LOG_ERROR 1
+
+/**
+ * A failure the library recovers from (a stream reconnecting, a call failing over to another
+ * endpoint, a login that failed).
+ */
+#define ETCD_LOG_WARN 2
+
+/**
+ * Routine events (an auth token renewed, a stream resumed).
+ */
+#define ETCD_LOG_INFO 3
+
+/**
+ * Details for debugging.
+ */
+#define ETCD_LOG_DEBUG 4
+
+/**
+ * The key's version (number of modifications since its creation; 0: the key does not exist).
+ */
+#define ETCD_COMPARE_VERSION 0
+
+/**
+ * The revision at which the key was created (0: the key does not exist).
+ */
+#define ETCD_COMPARE_CREATE 1
+
+/**
+ * The revision of the key's last modification (0: the key does not exist).
+ */
+#define ETCD_COMPARE_MOD 2
+
+/**
+ * The key's value (only with `etcd_txn_compare_value`).
+ */
+#define ETCD_COMPARE_VALUE 3
+
+/**
+ * The lease attached to the key (0: none).
+ */
+#define ETCD_COMPARE_LEASE 4
+
+#define ETCD_COMPARE_EQUAL 0
+
+#define ETCD_COMPARE_GREATER 1
+
+#define ETCD_COMPARE_LESS 2
+
+#define ETCD_COMPARE_NOT_EQUAL 3
+
+/**
+ * Runs when every comparison holds (etcd's "then").
+ */
+#define ETCD_TXN_SUCCESS 0
+
+/**
+ * Runs when a comparison does not hold (etcd's "else").
+ */
+#define ETCD_TXN_FAILURE 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -858,6 +967,463 @@ etcd_status etcd_keepalive_cancel(const struct etcd_keepalive *keepalive);
 void etcd_keepalive_free(struct etcd_keepalive *keepalive);
 
 /**
+ * Takes the lock `name` (`lock(name, ttl)`), waiting while someone else holds it: grants a
+ * lease of `ttl` seconds and keeps it alive (without a thread) until `etcd_client_unlock`, or
+ * until the client is freed (the lease then expires within `ttl`). The response's lock key
+ * (`etcd_response_lock_key`) is what `etcd_client_unlock` takes; its value's lease is the
+ * lease. etcd-cpp-apiv3's `lock(name)` uses a TTL of 10.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL or `name` is NULL
+ * with a non-zero length, `ETCD_STATUS_INVALID_ARGUMENT` if `ttl` is not positive.
+ */
+etcd_status etcd_client_lock(const struct etcd_client *client,
+                             const char *name,
+                             size_t name_len,
+                             int64_t ttl,
+                             struct etcd_response **response_out);
+
+/**
+ * `etcd_client_lock` without waiting (see `etcd_call_wait`); freeing the call before it
+ * finishes gives up waiting for the lock.
+ */
+etcd_status etcd_client_lock_start(const struct etcd_client *client,
+                                   const char *name,
+                                   size_t name_len,
+                                   int64_t ttl,
+                                   struct etcd_call **call_out);
+
+/**
+ * Takes the lock `name` with an existing `lease` (`lock_with_lease`), which the caller keeps
+ * alive (e.g. with an `etcd_keepalive`); the lock is lost when the lease ends.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL or `name` is NULL
+ * with a non-zero length.
+ */
+etcd_status etcd_client_lock_with_lease(const struct etcd_client *client,
+                                        const char *name,
+                                        size_t name_len,
+                                        int64_t lease,
+                                        struct etcd_response **response_out);
+
+/**
+ * `etcd_client_lock_with_lease` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_lock_with_lease_start(const struct etcd_client *client,
+                                              const char *name,
+                                              size_t name_len,
+                                              int64_t lease,
+                                              struct etcd_call **call_out);
+
+/**
+ * Releases a lock (`unlock(lock_key)`): `lock_key` is the lock response's
+ * `etcd_response_lock_key`, not the lock's name. For a lock taken with `etcd_client_lock` the
+ * lease is revoked too.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL or `lock_key` is
+ * NULL with a non-zero length.
+ */
+etcd_status etcd_client_unlock(const struct etcd_client *client,
+                               const char *lock_key,
+                               size_t lock_key_len,
+                               struct etcd_response **response_out);
+
+/**
+ * `etcd_client_unlock` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_unlock_start(const struct etcd_client *client,
+                                     const char *lock_key,
+                                     size_t lock_key_len,
+                                     struct etcd_call **call_out);
+
+/**
+ * Campaigns in election `name` with `value` (`campaign(name, lease, value)`), waiting until
+ * elected. `lease` (which the caller keeps alive) bounds the leadership. The response's name
+ * (`etcd_response_name`) and value (key, create revision = the leader's revision, lease) are
+ * what `etcd_client_proclaim` and `etcd_client_resign` take.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL or a NULL pointer
+ * comes with a non-zero length.
+ */
+etcd_status etcd_client_campaign(const struct etcd_client *client,
+                                 const char *name,
+                                 size_t name_len,
+                                 int64_t lease,
+                                 const char *value,
+                                 size_t value_len,
+                                 struct etcd_response **response_out);
+
+/**
+ * `etcd_client_campaign` without waiting (see `etcd_call_wait`); freeing the call before it
+ * finishes gives up the campaign's wait.
+ */
+etcd_status etcd_client_campaign_start(const struct etcd_client *client,
+                                       const char *name,
+                                       size_t name_len,
+                                       int64_t lease,
+                                       const char *value,
+                                       size_t value_len,
+                                       struct etcd_call **call_out);
+
+/**
+ * Announces a new `value` as the leader of election `name` (`proclaim`): `lease`, `key` and
+ * `revision` are those of the campaign's response (its value's lease, key and create
+ * revision). Fails (error 2 or 9, "not leader") when that leadership has ended.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL or a NULL pointer
+ * comes with a non-zero length.
+ */
+etcd_status etcd_client_proclaim(const struct etcd_client *client,
+                                 const char *name,
+                                 size_t name_len,
+                                 int64_t lease,
+                                 const char *key,
+                                 size_t key_len,
+                                 int64_t revision,
+                                 const char *value,
+                                 size_t value_len,
+                                 struct etcd_response **response_out);
+
+/**
+ * `etcd_client_proclaim` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_proclaim_start(const struct etcd_client *client,
+                                       const char *name,
+                                       size_t name_len,
+                                       int64_t lease,
+                                       const char *key,
+                                       size_t key_len,
+                                       int64_t revision,
+                                       const char *value,
+                                       size_t value_len,
+                                       struct etcd_call **call_out);
+
+/**
+ * The current leader of election `name` (`leader(name)`): the response's value is the
+ * leader's key and value; without a leader, an error ("election: no leader").
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL or `name` is NULL
+ * with a non-zero length.
+ */
+etcd_status etcd_client_leader(const struct etcd_client *client,
+                               const char *name,
+                               size_t name_len,
+                               struct etcd_response **response_out);
+
+/**
+ * `etcd_client_leader` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_leader_start(const struct etcd_client *client,
+                                     const char *name,
+                                     size_t name_len,
+                                     struct etcd_call **call_out);
+
+/**
+ * Gives up the leadership of election `name` (`resign`), with the campaign response's lease,
+ * key and revision (its value's lease, key and create revision); the next candidate is
+ * elected.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL or a NULL pointer
+ * comes with a non-zero length.
+ */
+etcd_status etcd_client_resign(const struct etcd_client *client,
+                               const char *name,
+                               size_t name_len,
+                               int64_t lease,
+                               const char *key,
+                               size_t key_len,
+                               int64_t revision,
+                               struct etcd_response **response_out);
+
+/**
+ * `etcd_client_resign` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_resign_start(const struct etcd_client *client,
+                                     const char *name,
+                                     size_t name_len,
+                                     int64_t lease,
+                                     const char *key,
+                                     size_t key_len,
+                                     int64_t revision,
+                                     struct etcd_call **call_out);
+
+/**
+ * The lock key of a lock response (`Response::lock_key()`), borrowed from the response; empty
+ * for other responses.
+ */
+struct etcd_bytes etcd_response_lock_key(const struct etcd_response *response);
+
+/**
+ * The election name of a campaign response (`Response::name()`), borrowed from the response;
+ * empty for other responses.
+ */
+struct etcd_bytes etcd_response_name(const struct etcd_response *response);
+
+/**
+ * Starts observing election `name` (`observe(name)`): returns at once; each leader elected
+ * from now on (the current one first, if there is one) is a response of
+ * `etcd_observer_wait`, with action "obverse" (sic, as etcd-cpp-apiv3) and the leader's key
+ * and value as its value. On success `*observer_out` is a new observer owned by the caller,
+ * to be released with `etcd_observer_free`.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `observer_out` is NULL or `name` is NULL
+ * with a non-zero length.
+ */
+etcd_status etcd_client_observe(const struct etcd_client *client,
+                                const char *name,
+                                size_t name_len,
+                                struct etcd_observer **observer_out);
+
+/**
+ * Waits for the next leader of the observed election, for at most `timeout_ms` milliseconds
+ * (a negative value waits without limit, 0 only looks). On success `*response_out` is a new
+ * response owned by the caller: the new leader, or the error that ended the observation
+ * (after which every wait gives an error at once; observers do not reconnect, as
+ * etcd-cpp-apiv3's).
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `observer` or `response_out` is NULL,
+ * `ETCD_STATUS_PENDING` if no leader came within `timeout_ms` (nothing is written).
+ */
+etcd_status etcd_observer_wait(const struct etcd_observer *observer,
+                               int64_t timeout_ms,
+                               struct etcd_response **response_out);
+
+/**
+ * Stops observing and frees the observer. NULL is a no-op. Must not be called twice for the
+ * same observer, nor while another thread waits on it.
+ */
+void etcd_observer_free(struct etcd_observer *observer);
+
+/**
+ * Sets the process-wide log callback, for messages of `max_level` (an `ETCD_LOG_*` number)
+ * and more severe; a NULL `callback` removes it. Without a callback the library prints
+ * nothing and drops its messages.
+ *
+ * The callback runs on a library callback thread (named "etcd-cb"), one message at a time and
+ * in the order they were logged, never while the library holds a lock: it may call any
+ * function of this API, including this one. A callback that blocks only delays later
+ * messages. Once this function returns, the previous callback no longer runs (unless this is
+ * called from inside it); its `free_userdata` (may be NULL) is called once it can no longer
+ * run, possibly later and on a library thread.
+ *
+ * Returns `ETCD_STATUS_INVALID_ARGUMENT` for an unknown `max_level` (nothing changes then
+ * and `free_userdata` is not called).
+ */
+etcd_status etcd_set_log_callback(etcd_log_callback callback,
+                                  etcd_log_level max_level,
+                                  void *userdata,
+                                  etcd_free_callback free_userdata);
+
+/**
+ * The status of the member at `endpoint` (NULL or "": any that answers): version, database
+ * size, leader, raft index and term (see the `etcd_response_status_*` accessors). An endpoint
+ * that is not one of the client's gives error 3 in the response.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL,
+ * `ETCD_STATUS_INVALID_ARGUMENT` if `endpoint` is not UTF-8.
+ */
+etcd_status etcd_client_status(const struct etcd_client *client,
+                               const char *endpoint,
+                               struct etcd_response **response_out);
+
+/**
+ * `etcd_client_status` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_status_start(const struct etcd_client *client,
+                                     const char *endpoint,
+                                     struct etcd_call **call_out);
+
+/**
+ * Compacts the key history up to `revision` (the cluster forgets older revisions: reading or
+ * watching from them then gives error 11). With `physical`, returns once the old revisions
+ * are removed from the database. A revision already compacted or in the future gives error
+ * 11 in the response. The response's compact revision is `revision`.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL.
+ */
+etcd_status etcd_client_compact(const struct etcd_client *client,
+                                int64_t revision,
+                                bool physical,
+                                struct etcd_response **response_out);
+
+/**
+ * `etcd_client_compact` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_compact_start(const struct etcd_client *client,
+                                      int64_t revision,
+                                      bool physical,
+                                      struct etcd_call **call_out);
+
+/**
+ * Defragments the database of the member at `endpoint` (NULL or "": any that answers),
+ * returning its free space to the file system. The member does not serve other requests
+ * meanwhile; defragment one member at a time. `etcd_response_status_endpoint` tells which.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL,
+ * `ETCD_STATUS_INVALID_ARGUMENT` if `endpoint` is not UTF-8.
+ */
+etcd_status etcd_client_defragment(const struct etcd_client *client,
+                                   const char *endpoint,
+                                   struct etcd_response **response_out);
+
+/**
+ * `etcd_client_defragment` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_defragment_start(const struct etcd_client *client,
+                                         const char *endpoint,
+                                         struct etcd_call **call_out);
+
+/**
+ * Status: the endpoint (host:port) that answered a status or was defragmented, borrowed from
+ * the response; empty for other responses.
+ */
+struct etcd_bytes etcd_response_status_endpoint(const struct etcd_response *response);
+
+/**
+ * Status: the member's etcd version ("3.4.30"), borrowed from the response.
+ */
+struct etcd_bytes etcd_response_status_version(const struct etcd_response *response);
+
+/**
+ * Status: size of the member's database file, in bytes.
+ */
+int64_t etcd_response_status_db_size(const struct etcd_response *response);
+
+/**
+ * Status: bytes of the database file in use (the rest is what defragmenting frees).
+ */
+int64_t etcd_response_status_db_size_in_use(const struct etcd_response *response);
+
+/**
+ * Status: member id of the cluster's leader (0 while there is none).
+ */
+uint64_t etcd_response_status_leader(const struct etcd_response *response);
+
+/**
+ * Status: the member's raft index.
+ */
+uint64_t etcd_response_status_raft_index(const struct etcd_response *response);
+
+/**
+ * Status: the member's raft applied index.
+ */
+uint64_t etcd_response_status_raft_applied_index(const struct etcd_response *response);
+
+/**
+ * Status: true when the member is a learner.
+ */
+bool etcd_response_status_is_learner(const struct etcd_response *response);
+
+/**
+ * Status: number of alarms and errors the member reports.
+ */
+size_t etcd_response_status_error_count(const struct etcd_response *response);
+
+/**
+ * Status: error `index` the member reports, borrowed from the response; empty when out of
+ * range.
+ */
+struct etcd_bytes etcd_response_status_error_at(const struct etcd_response *response, size_t index);
+
+/**
+ * Adds a member (`add_member(peer_urls, is_learner)`): `peer_urls` are its peer URLs,
+ * separated by commas (NUL-terminated); a learner does not vote until promoted. The response's
+ * members hold the new member (etcd-cpp-apiv3 returns none).
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client`, `peer_urls` or `response_out` is NULL,
+ * `ETCD_STATUS_INVALID_ARGUMENT` if `peer_urls` is not UTF-8 or holds no URL.
+ */
+etcd_status etcd_client_member_add(const struct etcd_client *client,
+                                   const char *peer_urls,
+                                   bool is_learner,
+                                   struct etcd_response **response_out);
+
+/**
+ * `etcd_client_member_add` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_member_add_start(const struct etcd_client *client,
+                                         const char *peer_urls,
+                                         bool is_learner,
+                                         struct etcd_call **call_out);
+
+/**
+ * Lists the cluster's members (`list_member()`): see `etcd_response_member_count`.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL.
+ */
+etcd_status etcd_client_member_list(const struct etcd_client *client,
+                                    struct etcd_response **response_out);
+
+/**
+ * `etcd_client_member_list` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_member_list_start(const struct etcd_client *client,
+                                          struct etcd_call **call_out);
+
+/**
+ * Removes the member with id `member_id` (`remove_member(id)`); an unknown id gives an error
+ * response ("etcdserver: member not found").
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL.
+ */
+etcd_status etcd_client_member_remove(const struct etcd_client *client,
+                                      uint64_t member_id,
+                                      struct etcd_response **response_out);
+
+/**
+ * `etcd_client_member_remove` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_member_remove_start(const struct etcd_client *client,
+                                            uint64_t member_id,
+                                            struct etcd_call **call_out);
+
+/**
+ * Number of members in the response (`Response::members()`).
+ */
+size_t etcd_response_member_count(const struct etcd_response *response);
+
+/**
+ * Member `index` of the response, borrowed from it; NULL when `index` is out of range.
+ */
+const struct etcd_member *etcd_response_member_at(const struct etcd_response *response,
+                                                  size_t index);
+
+/**
+ * The member's id.
+ */
+uint64_t etcd_member_id(const struct etcd_member *member);
+
+/**
+ * The member's name (empty for a member added but not started yet), borrowed from the
+ * response.
+ */
+struct etcd_bytes etcd_member_name(const struct etcd_member *member);
+
+/**
+ * True when the member is a learner (a non-voting member).
+ */
+bool etcd_member_is_learner(const struct etcd_member *member);
+
+/**
+ * Number of peer URLs of the member.
+ */
+size_t etcd_member_peer_url_count(const struct etcd_member *member);
+
+/**
+ * Peer URL `index` of the member, borrowed from the response; empty when out of range.
+ */
+struct etcd_bytes etcd_member_peer_url_at(const struct etcd_member *member, size_t index);
+
+/**
+ * Number of client URLs of the member.
+ */
+size_t etcd_member_client_url_count(const struct etcd_member *member);
+
+/**
+ * Client URL `index` of the member, borrowed from the response; empty when out of range.
+ */
+struct etcd_bytes etcd_member_client_url_at(const struct etcd_member *member, size_t index);
+
+/**
  * Frees a response. NULL is a no-op. Must not be called twice for the same response, nor for
  * the response a watch callback receives (the library owns that one).
  */
@@ -1048,6 +1614,133 @@ const char *etcd_status_detail(void);
  * The library version ("0.15.4"): a static, NUL-terminated string that must not be freed.
  */
 const char *etcd_version(void);
+
+/**
+ * Creates an empty transaction (no comparison: its success branch runs). On success
+ * `*txn_out` is a new transaction owned by the caller, to be released with `etcd_txn_free`.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `txn_out` is NULL.
+ */
+etcd_status etcd_txn_new(struct etcd_txn **txn_out);
+
+/**
+ * Frees a transaction. NULL is a no-op. Must not be called twice for the same transaction.
+ */
+void etcd_txn_free(struct etcd_txn *txn);
+
+/**
+ * Adds a comparison of the value of `key` (or of every key in `[key, range_end)`) with
+ * `value`: `result` is one of the `ETCD_COMPARE_EQUAL` ... `ETCD_COMPARE_NOT_EQUAL` numbers.
+ * A missing key never compares equal.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `txn` is NULL or a NULL pointer comes with a non-zero
+ * length, `ETCD_STATUS_INVALID_ARGUMENT` for an unknown `result`.
+ */
+etcd_status etcd_txn_compare_value(struct etcd_txn *txn,
+                                   etcd_compare_result result_op,
+                                   const char *key,
+                                   size_t key_len,
+                                   const char *range_end,
+                                   size_t range_end_len,
+                                   const char *value,
+                                   size_t value_len);
+
+/**
+ * Adds a comparison of a number of `key` (or of every key in `[key, range_end)`) with
+ * `number`: `target` is `ETCD_COMPARE_VERSION`, `ETCD_COMPARE_CREATE`, `ETCD_COMPARE_MOD` or
+ * `ETCD_COMPARE_LEASE`; `result` one of `ETCD_COMPARE_EQUAL` ... `ETCD_COMPARE_NOT_EQUAL`.
+ * For example "the key does not exist" is `ETCD_COMPARE_VERSION`, `ETCD_COMPARE_EQUAL`, 0.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `txn` is NULL or a NULL pointer comes with a non-zero
+ * length, `ETCD_STATUS_INVALID_ARGUMENT` for an unknown `target` or `result`, or for
+ * `ETCD_COMPARE_VALUE` (use `etcd_txn_compare_value`).
+ */
+etcd_status etcd_txn_compare_number(struct etcd_txn *txn,
+                                    etcd_compare_target target_kind,
+                                    etcd_compare_result result_op,
+                                    const char *key,
+                                    size_t key_len,
+                                    const char *range_end,
+                                    size_t range_end_len,
+                                    int64_t number);
+
+/**
+ * Adds to `branch` (`ETCD_TXN_SUCCESS` or `ETCD_TXN_FAILURE`) a read of `key` (or of the keys
+ * in `[key, range_end)`, at most `limit` of them, 0 for all). The keys read are the
+ * response's values.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `txn` is NULL or a NULL pointer comes with a non-zero
+ * length, `ETCD_STATUS_INVALID_ARGUMENT` for an unknown branch or a negative limit.
+ */
+etcd_status etcd_txn_get(struct etcd_txn *txn,
+                         etcd_txn_branch branch,
+                         const char *key,
+                         size_t key_len,
+                         const char *range_end,
+                         size_t range_end_len,
+                         int64_t limit);
+
+/**
+ * Adds to `branch` a put of `value` under `key`, attached to `lease` (0 for none); with
+ * `prev_kv`, the value it replaces becomes a previous value of the response.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `txn` is NULL or a NULL pointer comes with a non-zero
+ * length, `ETCD_STATUS_INVALID_ARGUMENT` for an unknown branch.
+ */
+etcd_status etcd_txn_put(struct etcd_txn *txn,
+                         etcd_txn_branch branch,
+                         const char *key,
+                         size_t key_len,
+                         const char *value,
+                         size_t value_len,
+                         int64_t lease,
+                         bool prev_kv);
+
+/**
+ * Adds to `branch` a delete of `key` (or of the keys in `[key, range_end)`); with `prev_kv`,
+ * the deleted keys become values (and previous values) of the response.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `txn` is NULL or a NULL pointer comes with a non-zero
+ * length, `ETCD_STATUS_INVALID_ARGUMENT` for an unknown branch.
+ */
+etcd_status etcd_txn_delete(struct etcd_txn *txn,
+                            etcd_txn_branch branch,
+                            const char *key,
+                            size_t key_len,
+                            const char *range_end,
+                            size_t range_end_len,
+                            bool prev_kv);
+
+/**
+ * Adds to `branch` a copy of the transaction `nested`, as it is now (changing `nested` later
+ * does not change `txn`). The results of nested transactions are not part of the response
+ * (as in etcd-cpp-apiv3); their effects are.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `txn` or `nested` is NULL,
+ * `ETCD_STATUS_INVALID_ARGUMENT` for an unknown branch or when `nested` is `txn` itself.
+ */
+etcd_status etcd_txn_nest(struct etcd_txn *txn,
+                          etcd_txn_branch branch,
+                          const struct etcd_txn *nested);
+
+/**
+ * Runs `txn` (`txn()`): action "txn"; the success branch's results when every comparison
+ * held, else the failure branch's results with error 101 (compare failed). The transaction is
+ * not changed and may be run again.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client`, `txn` or `response_out` is NULL.
+ */
+etcd_status etcd_client_txn(const struct etcd_client *client,
+                            const struct etcd_txn *txn,
+                            struct etcd_response **response_out);
+
+/**
+ * `etcd_client_txn` without waiting: `*call_out` is a new pending call whose response is the
+ * one `etcd_client_txn` would give. The transaction may be freed once this returns.
+ */
+etcd_status etcd_client_txn_start(const struct etcd_client *client,
+                                  const struct etcd_txn *txn,
+                                  struct etcd_call **call_out);
 
 /**
  * Watches `key` alone (`recursive` false) or every key starting with `key` (`recursive` true),

@@ -46,7 +46,11 @@ impl Handle for etcd_call {
 pub type etcd_call_callback = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
 /// Starts `request` on `client` and stores the new call in `out`.
-fn start(client: &core::Client, request: Request, out: &mut *mut etcd_call) -> etcd_status {
+pub(crate) fn start(
+    client: &core::Client,
+    request: Request,
+    out: &mut *mut etcd_call,
+) -> etcd_status {
     *out = etcd_call::into_raw(Call {
         call: core::Call::start(client, request),
         userdata: Mutex::new(None),

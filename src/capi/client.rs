@@ -156,7 +156,11 @@ pub unsafe extern "C" fn etcd_client_free(client: *mut etcd_client) {
 }
 
 /// Runs `request` on `client` and stores the new response in `out`.
-fn execute(client: &core::Client, request: Request, out: &mut *mut etcd_response) -> etcd_status {
+pub(crate) fn execute(
+    client: &core::Client,
+    request: Request,
+    out: &mut *mut etcd_response,
+) -> etcd_status {
     *out = etcd_response::into_raw(Response::new(client.execute_blocking(request)));
     etcd_status::Ok
 }

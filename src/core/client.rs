@@ -421,9 +421,27 @@ impl Client {
         if last.is_some_and(|t| t.elapsed() < renew_after) {
             return Ok(());
         }
+        let renewal = last.is_some();
         let mut c = m.client.clone();
-        c.update_user(Some(creds.clone())).await?;
+        if let Err(e) = c.update_user(Some(creds.clone())).await {
+            super::log::warn(|| {
+                format!("logging in as '{}' on {} failed: {e}", creds.0, m.authority)
+            });
+            return Err(e);
+        }
         *last = Some(Instant::now());
+        super::log::info(|| {
+            format!(
+                "{} as '{}' on {}",
+                if renewal {
+                    "auth token renewed"
+                } else {
+                    "logged in"
+                },
+                creds.0,
+                m.authority
+            )
+        });
         Ok(())
     }
 
@@ -577,7 +595,67 @@ impl Client {
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
+        self.failover(idempotent, true, attempt)
+            .await
+            .map(|(v, _)| v)
+    }
+
+    /// [`Client::with_failover`] that also tells which endpoint (index) answered.
+    pub(crate) async fn with_failover_tracked<T, F, Fut>(
+        &self,
+        idempotent: bool,
+        attempt: F,
+    ) -> Result<(T, usize), etcd_client::Error>
+    where
+        F: FnMut(&etcd_client::Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
         self.failover(idempotent, true, attempt).await
+    }
+
+    /// Runs `attempt` on endpoint `i` only (logged in first), for requests about one member.
+    pub(crate) async fn on_endpoint<T, F, Fut>(
+        &self,
+        i: usize,
+        mut attempt: F,
+    ) -> Result<T, etcd_client::Error>
+    where
+        F: FnMut(&etcd_client::Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let Some(m) = self.inner.members.get(i) else {
+            return Err(etcd_client::Error::EndpointError("no such endpoint".into()));
+        };
+        let mut result = match self.authenticate(m).await {
+            Ok(()) => attempt(&m.client).await,
+            Err(e) => Err(e),
+        };
+        if matches!(&result, Err(e) if is_stale_auth(e)) {
+            result = match self.reauthenticate(m).await {
+                Ok(()) => attempt(&m.client).await,
+                Err(e) => Err(e),
+            };
+        }
+        match result {
+            Ok(v) => {
+                self.mark(i, true);
+                Ok(v)
+            }
+            Err(e) if classify(&e) == Failure::Server => Err(e),
+            Err(e) => {
+                self.mark(i, false);
+                Err(self.explain(i, e).await)
+            }
+        }
+    }
+
+    /// The client's endpoints as host:port, in the order they were given.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.inner
+            .members
+            .iter()
+            .map(|m| m.authority.clone())
+            .collect()
     }
 
     /// [`Client::with_failover`] for requests that wait on the server by design (a lock, a
@@ -591,7 +669,9 @@ impl Client {
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        self.failover(idempotent, false, attempt).await
+        self.failover(idempotent, false, attempt)
+            .await
+            .map(|(v, _)| v)
     }
 
     async fn failover<T, F, Fut>(
@@ -599,12 +679,12 @@ impl Client {
         idempotent: bool,
         suspect_if_abandoned: bool,
         mut attempt: F,
-    ) -> Result<T, etcd_client::Error>
+    ) -> Result<(T, usize), etcd_client::Error>
     where
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        let mut last = None;
+        let mut last: Option<(usize, etcd_client::Error)> = None;
         for i in self.order() {
             let m = &self.inner.members[i];
             let mut abandoned = Abandoned {
@@ -629,7 +709,17 @@ impl Client {
                     if self.inner.policy == LoadBalancing::PickFirst {
                         self.inner.next.store(i, Ordering::Relaxed);
                     }
-                    return Ok(v);
+                    if let Some((failed, e)) = &last {
+                        let (failed, e) = (*failed, e.to_string());
+                        let to = m.authority.clone();
+                        super::log::warn(|| {
+                            format!(
+                                "endpoint {} failed ({e}); the call went to {to} instead",
+                                self.inner.members[failed].authority
+                            )
+                        });
+                    }
+                    return Ok((v, i));
                 }
                 Err(e) => match classify(&e) {
                     Failure::NotSent => {

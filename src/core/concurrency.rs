@@ -265,6 +265,23 @@ impl Observer {
         }
     }
 
+    /// Waits at most `timeout` (`None`: no limit) for the next leader announcement (or the
+    /// error that ended the stream); `None` when none came in time.
+    pub fn wait_for(&self, timeout: Option<std::time::Duration>) -> Option<Response> {
+        let Some(timeout) = timeout else {
+            return Some(self.wait_once());
+        };
+        let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
+        match rx.recv_timeout(timeout) {
+            Ok(r) => Some(r),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Some(Response {
+                action: action::OBSERVE.into(),
+                ..Response::error(super::response::code::CANCELLED, "observer ended")
+            }),
+        }
+    }
+
     /// Blocks until the next leader announcement (or the error that ended the stream).
     pub fn wait_once(&self) -> Response {
         let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());

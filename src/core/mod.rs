@@ -8,6 +8,8 @@
 //! - [`watch`]: one-shot watches and the long-lived, self-resuming [`Watcher`].
 //! - [`keepalive`]: the background lease refresher [`KeepAlive`].
 //! - [`txn`], [`concurrency`]: transactions, locks and elections.
+//! - [`maintenance`]: member status, compaction, defragmentation (an extension).
+//! - [`log`]: the process-wide log hook for the library's diagnostics.
 
 pub mod call;
 pub mod client;
@@ -15,6 +17,8 @@ pub mod concurrency;
 pub mod dispatch;
 pub mod endpoints;
 pub mod keepalive;
+pub mod log;
+pub mod maintenance;
 pub mod ops;
 pub mod request;
 pub mod response;
@@ -26,6 +30,7 @@ pub use call::Call;
 pub use client::{Client, ClientOptions, LoadBalancing};
 pub use concurrency::Observer;
 pub use keepalive::{KeepAlive, KeepAliveError, KeepAliveErrorKind};
+pub use maintenance::Status;
 pub use request::{Compare, KeyRange, Request};
 pub use response::{Event, EventType, Kv, Member, Response};
 pub use txn::{CompareResult, CompareTarget, Transaction, TxnCompare, TxnOperation};

@@ -69,6 +69,9 @@ pub(crate) async fn run(client: &Client, req: Request) -> Response {
         Request::MemberAdd { peer_urls, learner } => member_add(client, peer_urls, learner).await,
         Request::MemberList => member_list(client).await,
         Request::MemberRemove { id } => member_remove(client, id).await,
+        r @ (Request::Status { .. } | Request::Compact { .. } | Request::Defragment { .. }) => {
+            super::maintenance::run(client, r).await
+        }
     }
 }
 

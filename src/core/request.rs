@@ -168,6 +168,13 @@ pub enum Request {
     MemberList,
     /// `remove_member(id)`.
     MemberRemove { id: u64 },
+    /// Status of the member at `endpoint` (one of the client's; empty: any). An extension.
+    Status { endpoint: String },
+    /// Compacts the key history up to `revision`; `physical` waits until it is removed from
+    /// the database. An extension.
+    Compact { revision: i64, physical: bool },
+    /// Defragments the database of the member at `endpoint` (empty: any). An extension.
+    Defragment { endpoint: String },
 }
 
 impl Request {
@@ -198,6 +205,9 @@ impl Request {
             Request::MemberAdd { .. } => a::ADD_MEMBER,
             Request::MemberList => a::LIST_MEMBER,
             Request::MemberRemove { .. } => a::REMOVE_MEMBER,
+            Request::Status { .. } => super::maintenance::action::STATUS,
+            Request::Compact { .. } => super::maintenance::action::COMPACT,
+            Request::Defragment { .. } => super::maintenance::action::DEFRAGMENT,
         }
     }
 
@@ -215,6 +225,8 @@ impl Request {
                 | Request::LeaseRevoke { .. }
                 | Request::Leader { .. }
                 | Request::MemberList
+                | Request::Status { .. }
+                | Request::Defragment { .. }
         )
     }
 }

@@ -139,6 +139,9 @@ pub struct Response {
     pub lock_key: Vec<u8>,
     pub name: Vec<u8>,
     pub duration: Duration,
+    /// The member status of a `status` request (an extension); for `defragment`, only the
+    /// endpoint that was defragmented.
+    pub status: super::maintenance::Status,
 }
 
 impl Default for Response {
@@ -162,6 +165,7 @@ impl Default for Response {
             lock_key: Vec::new(),
             name: Vec::new(),
             duration: Duration::ZERO,
+            status: Default::default(),
         }
     }
 }

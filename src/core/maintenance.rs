@@ -1,0 +1,176 @@
+//! Maintenance operations (etcd's Maintenance service and KV compaction), an extension: not
+//! part of etcd-cpp-apiv3's API. `status` and `defragment` address one member, given by its
+//! client endpoint (one of the client's endpoints; empty: whichever answers first); `compact`
+//! applies to the whole cluster. Results are [`Response`]s with errors as data, like every
+//! other operation; a status is in [`Response::status`].
+
+use etcd_client::CompactionOptions;
+
+use super::client::Client;
+use super::request::Request;
+use super::response::{code, error_to_response, Response};
+
+/// Action strings of the maintenance responses.
+pub mod action {
+    pub const STATUS: &str = "status";
+    pub const COMPACT: &str = "compact";
+    pub const DEFRAGMENT: &str = "defragment";
+}
+
+/// The status of one member (etcd's `StatusResponse`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Status {
+    /// The endpoint that answered (host:port).
+    pub endpoint: String,
+    /// etcd's version, e.g. "3.4.30".
+    pub version: String,
+    /// Size of the backend database file, in bytes.
+    pub db_size: i64,
+    /// Bytes of the database file in use (the rest is free space that defragmenting returns).
+    pub db_size_in_use: i64,
+    /// Member id of the current leader (0 while there is none).
+    pub leader: u64,
+    /// This member's id.
+    pub member_id: u64,
+    pub cluster_id: u64,
+    pub raft_index: u64,
+    pub raft_term: u64,
+    pub raft_applied_index: u64,
+    pub is_learner: bool,
+    /// Alarms and errors the member reports (e.g. "NOSPACE").
+    pub errors: Vec<String>,
+}
+
+/// Runs a maintenance request (see [`Request::Status`], [`Request::Compact`],
+/// [`Request::Defragment`]).
+pub(crate) async fn run(client: &Client, req: Request) -> Response {
+    match req {
+        Request::Status { endpoint } => status(client, &endpoint).await,
+        Request::Compact { revision, physical } => compact(client, revision, physical).await,
+        Request::Defragment { endpoint } => defragment(client, &endpoint).await,
+        other => Response::error(
+            code::INTERNAL,
+            format!("not a maintenance request: {}", other.action()),
+        ),
+    }
+}
+
+/// Index of the client's endpoint named by `endpoint` (`host:port`, with or without a scheme).
+/// `Err` is the response to give when it is not one of them.
+fn endpoint_index(client: &Client, endpoint: &str) -> Result<usize, Response> {
+    let wanted = super::endpoints::parse(endpoint).0;
+    let known = client.endpoints();
+    match wanted.as_slice() {
+        [one] => known
+            .iter()
+            .position(|k| *k == one.authority())
+            .ok_or_else(|| {
+                Response::error(
+                    code::INVALID_ARGUMENT,
+                    format!(
+                        "'{endpoint}' is not an endpoint of this client (its endpoints: {})",
+                        known.join(", ")
+                    ),
+                )
+            }),
+        _ => Err(Response::error(
+            code::INVALID_ARGUMENT,
+            format!("'{endpoint}' is not one host:port endpoint"),
+        )),
+    }
+}
+
+/// Runs `attempt` on `endpoint`, or with fail-over when it is empty; returns the result and
+/// the endpoint that answered.
+async fn on<T, F, Fut>(
+    client: &Client,
+    endpoint: &str,
+    idempotent: bool,
+    mut attempt: F,
+) -> Result<(T, String), Response>
+where
+    F: FnMut(&etcd_client::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
+{
+    if endpoint.trim().is_empty() {
+        return client
+            .with_failover_tracked(idempotent, attempt)
+            .await
+            .map(|(v, i)| (v, client.endpoints().swap_remove(i)))
+            .map_err(|e| error_to_response(&e));
+    }
+    let i = endpoint_index(client, endpoint)?;
+    client
+        .on_endpoint(i, &mut attempt)
+        .await
+        .map(|v| (v, client.endpoints().swap_remove(i)))
+        .map_err(|e| error_to_response(&e))
+}
+
+async fn status(client: &Client, endpoint: &str) -> Response {
+    let res = on(client, endpoint, true, |c| {
+        let mut m = c.maintenance_client();
+        async move { m.status().await }
+    })
+    .await;
+    match res {
+        Ok((r, endpoint)) => {
+            let h = r.header();
+            Response {
+                status: Status {
+                    endpoint,
+                    version: r.version().to_string(),
+                    db_size: r.db_size(),
+                    db_size_in_use: r.raft_used_db_size(),
+                    leader: r.leader(),
+                    member_id: h.map_or(0, |h| h.member_id()),
+                    cluster_id: h.map_or(0, |h| h.cluster_id()),
+                    raft_index: r.raft_index(),
+                    raft_term: r.raft_term(),
+                    raft_applied_index: r.raft_applied_index(),
+                    is_learner: r.is_learner(),
+                    errors: r.errors().to_vec(),
+                },
+                member_id: h.map_or(0, |h| h.member_id()),
+                cluster_id: h.map_or(0, |h| h.cluster_id()),
+                raft_term: r.raft_term(),
+                ..Response::ok(action::STATUS).with_header(h)
+            }
+        }
+        Err(e) => e,
+    }
+}
+
+async fn compact(client: &Client, revision: i64, physical: bool) -> Response {
+    let res = on(client, "", false, |c| {
+        let mut kv = super::ops::kv(client, c);
+        let opts = physical.then(|| CompactionOptions::new().with_physical());
+        async move { kv.compact(revision, opts).await }
+    })
+    .await;
+    match res {
+        Ok((r, _)) => Response {
+            compact_revision: revision,
+            ..Response::ok(action::COMPACT).with_header(r.header())
+        },
+        Err(e) => e,
+    }
+}
+
+async fn defragment(client: &Client, endpoint: &str) -> Response {
+    let res = on(client, endpoint, true, |c| {
+        let mut m = c.maintenance_client();
+        async move { m.defragment().await }
+    })
+    .await;
+    match res {
+        Ok((r, endpoint)) => Response {
+            status: Status {
+                endpoint,
+                ..Status::default()
+            },
+            ..Response::ok(action::DEFRAGMENT).with_header(r.header())
+        },
+        Err(e) => e,
+    }
+}
