@@ -82,6 +82,30 @@ WATCH_CALLBACK = CFUNCTYPE(None, c_void_p, c_void_p)
 KEEPALIVE_ERROR_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
 FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
 CALL_CALLBACK = CFUNCTYPE(None, c_void_p)
+LOG_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
+
+# etcd_log_level
+LOG_ERROR = 1
+LOG_WARN = 2
+LOG_INFO = 3
+LOG_DEBUG = 4
+
+# etcd_compare_target
+COMPARE_VERSION = 0
+COMPARE_CREATE = 1
+COMPARE_MOD = 2
+COMPARE_VALUE = 3
+COMPARE_LEASE = 4
+
+# etcd_compare_result
+COMPARE_EQUAL = 0
+COMPARE_GREATER = 1
+COMPARE_LESS = 2
+COMPARE_NOT_EQUAL = 3
+
+# etcd_txn_branch
+TXN_SUCCESS = 0
+TXN_FAILURE = 1
 
 _OUT = POINTER(c_void_p)
 # A (pointer, length) byte string argument.
@@ -181,6 +205,58 @@ _SIGNATURES = {
     "etcd_keepalive_error_message": (c_char_p, [Handle]),
     "etcd_keepalive_cancel": (c_uint32, [Handle]),
     "etcd_keepalive_free": (None, [Handle]),
+    # locks and elections
+    "etcd_client_lock": (c_uint32, [Handle, *_B, c_int64, _OUT]),
+    "etcd_client_lock_with_lease": (c_uint32, [Handle, *_B, c_int64, _OUT]),
+    "etcd_client_unlock": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_client_campaign": (c_uint32, [Handle, *_B, c_int64, *_B, _OUT]),
+    "etcd_client_proclaim": (c_uint32, [Handle, *_B, c_int64, *_B, c_int64, *_B, _OUT]),
+    "etcd_client_leader": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_client_resign": (c_uint32, [Handle, *_B, c_int64, *_B, c_int64, _OUT]),
+    "etcd_response_lock_key": (Bytes, [Handle]),
+    "etcd_response_name": (Bytes, [Handle]),
+    "etcd_client_observe": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_observer_wait": (c_uint32, [Handle, c_int64, _OUT]),
+    "etcd_observer_free": (None, [Handle]),
+    # logging
+    "etcd_set_log_callback": (c_uint32, [LOG_CALLBACK, c_uint32, c_void_p, FREE_CALLBACK]),
+    # maintenance
+    "etcd_client_status": (c_uint32, [Handle, c_char_p, _OUT]),
+    "etcd_client_compact": (c_uint32, [Handle, c_int64, c_bool, _OUT]),
+    "etcd_client_defragment": (c_uint32, [Handle, c_char_p, _OUT]),
+    "etcd_response_status_endpoint": (Bytes, [Handle]),
+    "etcd_response_status_version": (Bytes, [Handle]),
+    "etcd_response_status_db_size": (c_int64, [Handle]),
+    "etcd_response_status_db_size_in_use": (c_int64, [Handle]),
+    "etcd_response_status_leader": (c_uint64, [Handle]),
+    "etcd_response_status_raft_index": (c_uint64, [Handle]),
+    "etcd_response_status_raft_applied_index": (c_uint64, [Handle]),
+    "etcd_response_status_is_learner": (c_bool, [Handle]),
+    "etcd_response_status_error_count": (c_size_t, [Handle]),
+    "etcd_response_status_error_at": (Bytes, [Handle, c_size_t]),
+    # members
+    "etcd_client_member_add": (c_uint32, [Handle, c_char_p, c_bool, _OUT]),
+    "etcd_client_member_list": (c_uint32, [Handle, _OUT]),
+    "etcd_client_member_remove": (c_uint32, [Handle, c_uint64, _OUT]),
+    "etcd_response_member_count": (c_size_t, [Handle]),
+    "etcd_response_member_at": (Handle, [Handle, c_size_t]),
+    "etcd_member_id": (c_uint64, [Handle]),
+    "etcd_member_name": (Bytes, [Handle]),
+    "etcd_member_is_learner": (c_bool, [Handle]),
+    "etcd_member_peer_url_count": (c_size_t, [Handle]),
+    "etcd_member_peer_url_at": (Bytes, [Handle, c_size_t]),
+    "etcd_member_client_url_count": (c_size_t, [Handle]),
+    "etcd_member_client_url_at": (Bytes, [Handle, c_size_t]),
+    # transactions
+    "etcd_txn_new": (c_uint32, [_OUT]),
+    "etcd_txn_free": (None, [Handle]),
+    "etcd_txn_compare_value": (c_uint32, [Handle, c_uint32, *_B, *_B, *_B]),
+    "etcd_txn_compare_number": (c_uint32, [Handle, c_uint32, c_uint32, *_B, *_B, c_int64]),
+    "etcd_txn_get": (c_uint32, [Handle, c_uint32, *_B, *_B, c_int64]),
+    "etcd_txn_put": (c_uint32, [Handle, c_uint32, *_B, *_B, c_int64, c_bool]),
+    "etcd_txn_delete": (c_uint32, [Handle, c_uint32, *_B, *_B, c_bool]),
+    "etcd_txn_nest": (c_uint32, [Handle, c_uint32, Handle]),
+    "etcd_client_txn": (c_uint32, [Handle, Handle, _OUT]),
 }
 
 
@@ -189,7 +265,8 @@ _SIGNATURES = {
 for _name in [
     n
     for n in _SIGNATURES
-    if n.startswith("etcd_client_") and n not in ("etcd_client_connect", "etcd_client_free")
+    if n.startswith("etcd_client_")
+    and n not in ("etcd_client_connect", "etcd_client_free", "etcd_client_observe")
 ]:
     _SIGNATURES[_name + "_start"] = _SIGNATURES[_name]
 
@@ -201,7 +278,8 @@ def holds_gil(name: str) -> bool:
     the network release it, since a callback thread may need the GIL to finish."""
     if name.endswith("_start") and name.startswith("etcd_client_"):
         return True
-    return name.startswith(("etcd_response_", "etcd_value_", "etcd_event_")) or name in (
+    prefixes = ("etcd_response_", "etcd_value_", "etcd_event_", "etcd_member_", "etcd_txn_")
+    return name.startswith(prefixes) or name in (
         "etcd_call_on_done",
         "etcd_call_take_response",
         "etcd_call_done",

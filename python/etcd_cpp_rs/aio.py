@@ -32,7 +32,7 @@ import collections
 import itertools
 import weakref
 from ctypes import byref, c_bool, c_void_p
-from typing import Any, Callable, Deque, Dict, Generator, Optional, Sequence, Union
+from typing import Any, Callable, Deque, Dict, Generator, List, Optional, Sequence, Union
 
 from . import _native
 from . import client as _sync
@@ -43,7 +43,10 @@ from .client import (
     Event,
     InvalidArgumentError,
     KeepAliveError,
+    LockError,
+    Member,
     Response,
+    Txn,
     WatchError,
     _bytes,
     _callable,
@@ -54,7 +57,7 @@ from .client import (
     _response,
 )
 
-__all__ = ["Client", "Watcher", "KeepAlive"]
+__all__ = ["Client", "Watcher", "KeepAlive", "Lock"]
 
 # ------------------------------------------------------------------------------------------------
 # Calls in flight: the library's completion callback -> the loop
@@ -356,6 +359,86 @@ class Client:
         as ``async with client.leasekeepalive(5) as keepalive:`` or
         ``keepalive = await client.leasekeepalive(5)``."""
         return KeepAlive(self, ttl, lease_id=lease_id, on_error=on_error)
+
+    # -- transactions, locks, elections ---------------------------------------------------------
+
+    async def txn(self, transaction: Txn) -> Response:
+        """Runs a :class:`~etcd_cpp_rs.Txn` (see :meth:`etcd_cpp_rs.Client.txn`)."""
+        return await self._ops.txn(transaction)
+
+    def lock(self, name: BytesLike, ttl: int = 10, *, lease: int = 0) -> Lock:
+        """The lock ``name`` as an async context manager::
+
+            async with client.lock("/locks/job"):
+                ...
+
+        (see :meth:`etcd_cpp_rs.Client.lock`)."""
+        return Lock(self, name, ttl, lease=lease)
+
+    async def acquire_lock(self, name: BytesLike, ttl: int = 10, *, lease: int = 0) -> Response:
+        """Takes the lock ``name``, waiting while someone else holds it; ``lock_key`` of the
+        response is what :meth:`unlock` takes."""
+        return await self._ops.acquire_lock(name, ttl, lease=lease)
+
+    async def unlock(self, lock_key: BytesLike) -> Response:
+        """Releases a lock by its ``lock_key``."""
+        return await self._ops.unlock(lock_key)
+
+    async def campaign(self, name: BytesLike, lease: int, value: BytesLike) -> Response:
+        """Campaigns in election ``name``, waiting until elected."""
+        return await self._ops.campaign(name, lease, value)
+
+    async def proclaim(
+        self, name: BytesLike, lease: int, key: BytesLike, revision: int, value: BytesLike
+    ) -> Response:
+        """Announces a new value as the leader (with the campaign's lease, key, revision)."""
+        return await self._ops.proclaim(name, lease, key, revision, value)
+
+    async def leader(self, name: BytesLike) -> Response:
+        """The current leader of election ``name``."""
+        return await self._ops.leader(name)
+
+    async def resign(self, name: BytesLike, lease: int, key: BytesLike, revision: int) -> Response:
+        """Gives up a leadership won by a campaign."""
+        return await self._ops.resign(name, lease, key, revision)
+
+    # -- cluster and maintenance ----------------------------------------------------------------
+
+    async def members(self) -> List[Member]:
+        """The members of the cluster; raises EtcdError if the cluster cannot be asked."""
+        response = await self.member_list()
+        if not response.is_ok:
+            raise EtcdError(
+                f"cannot list the members: {response.error_message} (error {response.error_code})",
+                response=response,
+            )
+        return response.members
+
+    async def member_list(self) -> Response:
+        """The members of the cluster, in ``members``."""
+        return await self._ops.member_list()
+
+    async def member_add(
+        self, peer_urls: Union[str, Sequence[str]], is_learner: bool = False
+    ) -> Response:
+        """Adds a member with these peer URLs."""
+        return await self._ops.member_add(peer_urls, is_learner)
+
+    async def member_remove(self, member_id: int) -> Response:
+        """Removes the member with id ``member_id``."""
+        return await self._ops.member_remove(member_id)
+
+    async def status(self, endpoint: Optional[str] = None) -> Response:
+        """The status of a member, in ``status`` (see :meth:`etcd_cpp_rs.Client.status`)."""
+        return await self._ops.status(endpoint)
+
+    async def compact(self, revision: int, physical: bool = False) -> Response:
+        """Compacts the key history up to ``revision``."""
+        return await self._ops.compact(revision, physical)
+
+    async def defragment(self, endpoint: Optional[str] = None) -> Response:
+        """Defragments the database of one member."""
+        return await self._ops.defragment(endpoint)
 
     # -- watches --------------------------------------------------------------------------------
 
@@ -721,3 +804,44 @@ class KeepAlive:
             self.close()
         except Exception:  # interpreter teardown
             pass
+
+
+# ------------------------------------------------------------------------------------------------
+# Lock
+# ------------------------------------------------------------------------------------------------
+
+
+class Lock:
+    """The lock ``name`` as an async context manager (see :meth:`Client.lock`). ``key`` is the
+    lock key while it is held. Cancelling the task that waits to enter abandons the request (a
+    lock granted meanwhile is then released when its lease expires)."""
+
+    def __init__(self, client: Client, name: BytesLike, ttl: int = 10, *, lease: int = 0) -> None:
+        self._client = client
+        self._name = _bytes(name, "name")
+        self._ttl = _int(ttl, "ttl")
+        self._lease = _int(lease, "lease")
+        self.key: Optional[bytes] = None
+
+    async def acquire(self) -> Lock:
+        """Takes the lock; raises :class:`~etcd_cpp_rs.LockError` if it cannot be taken."""
+        response = await self._client.acquire_lock(self._name, self._ttl, lease=self._lease)
+        if not response.is_ok:
+            raise LockError(
+                f"cannot take the lock {self._name!r}: {response.error_message} "
+                f"(error {response.error_code})",
+                response=response,
+            )
+        self.key = response.lock_key
+        return self
+
+    async def release(self) -> Optional[Response]:
+        """Releases the lock if held."""
+        key, self.key = self.key, None
+        return await self._client.unlock(key) if key else None
+
+    async def __aenter__(self) -> Lock:
+        return await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.release()
