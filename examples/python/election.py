@@ -19,7 +19,6 @@ import time
 
 import etcd_cpp_rs
 
-
 _print_lock = threading.Lock()
 
 
