@@ -39,6 +39,7 @@ from . import client as _sync
 from ._native import lib
 from .client import (
     BytesLike,
+    ElectionError,
     EtcdError,
     Event,
     InvalidArgumentError,
@@ -57,7 +58,7 @@ from .client import (
     _response,
 )
 
-__all__ = ["Client", "Watcher", "KeepAlive", "Lock"]
+__all__ = ["Client", "Watcher", "KeepAlive", "Lock", "Observer"]
 
 # ------------------------------------------------------------------------------------------------
 # Calls in flight: the library's completion callback -> the loop
@@ -401,6 +402,11 @@ class Client:
     async def resign(self, name: BytesLike, lease: int, key: BytesLike, revision: int) -> Response:
         """Gives up a leadership won by a campaign."""
         return await self._ops.resign(name, lease, key, revision)
+
+    def observe(self, name: BytesLike) -> Observer:
+        """An async iterator of the leaders of election ``name`` as they are elected (the
+        current one first), each a Response whose ``value`` is the leader's key and value."""
+        return Observer(self, name)
 
     # -- cluster and maintenance ----------------------------------------------------------------
 
@@ -845,3 +851,85 @@ class Lock:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.release()
+
+
+# ------------------------------------------------------------------------------------------------
+# Observer
+# ------------------------------------------------------------------------------------------------
+
+
+class Observer:
+    """The leaders of an election as an async iterator (see :meth:`Client.observe`), and an
+    async context manager that stops observing::
+
+        async with client.observe("/election/scheduler") as observer:
+            async for leader in observer:
+                print(leader.value.as_string())
+
+    The next leader is awaited by looking at the observer every few milliseconds (1 ms, then
+    up to 25 ms) without blocking the loop. Iteration raises
+    :class:`~etcd_cpp_rs.ElectionError` if the observation ends (observers do not reconnect).
+    """
+
+    def __init__(self, client: Client, name: BytesLike) -> None:
+        self._handle: Optional[int] = None
+        n = _bytes(name, "name")
+        out = c_void_p()
+        _check(lib.etcd_client_observe(client._ops._h(), n, len(n), byref(out)), "cannot observe")
+        self._handle = out.value
+        self._next: Optional[Response] = None
+        _sync._live.add(self)
+
+    def _look(self) -> bool:
+        if not self._handle:
+            raise ElectionError("the observer is closed")
+        out = c_void_p()
+        status = lib.etcd_observer_wait(self._handle, 0, byref(out))
+        if status == _native.STATUS_PENDING:
+            return False
+        _check(status, "cannot observe")
+        try:
+            self._next = _response(out.value)
+        finally:
+            lib.etcd_response_free(out)
+        return True
+
+    async def next(self, timeout: Optional[float] = None) -> Optional[Response]:
+        """The next leader, waiting up to ``timeout`` seconds (None: as long as it takes);
+        None if none came in time."""
+        if not await _poll(self._look, timeout):
+            return None
+        response, self._next = self._next, None
+        assert response is not None
+        if not response.is_ok:
+            raise ElectionError(
+                f"the observation ended: {response.error_message} (error {response.error_code})",
+                response=response,
+            )
+        return response
+
+    def __aiter__(self) -> Observer:
+        return self
+
+    async def __anext__(self) -> Response:
+        response = await self.next()
+        assert response is not None
+        return response
+
+    def close(self) -> None:
+        """Stops observing."""
+        handle, self._handle = self._handle, None
+        if handle:
+            lib.etcd_observer_free(handle)
+
+    async def __aenter__(self) -> Observer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter teardown
+            pass

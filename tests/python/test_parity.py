@@ -302,9 +302,13 @@ def test_aio_txn_lock_election_maintenance(endpoints, prefix):
                 with pytest.raises(asyncio.CancelledError):
                     await waiting
 
-            async with client.leasekeepalive(5) as ka:
+            async with client.leasekeepalive(5) as ka, client.observe(prefix + "e") as observer:
+                assert await observer.next(0.1) is None
                 won = await client.campaign(prefix + "e", ka.lease, "me")
                 assert won.is_ok
+                async for leader in observer:
+                    assert leader.value.value == b"me"
+                    break
                 assert (await client.leader(prefix + "e")).value.value == b"me"
                 own = won.value
                 assert (
