@@ -259,12 +259,6 @@ class Client:
     async def __aexit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def sync(self) -> _sync.Client:
-        """A blocking :class:`etcd_cpp_rs.Client` on the same connection (its blocking calls
-        are for other threads, not for the event loop's)."""
-        return self._ops
-
     # -- key-value ------------------------------------------------------------------------------
 
     async def head(self) -> Response:
