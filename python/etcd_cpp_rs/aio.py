@@ -1,5 +1,6 @@
-"""asyncio API: :class:`Client` with the blocking client's operations as coroutines, watchers as
-async iterators and keep-alives as async context managers.
+"""asyncio API: :class:`Client` with the blocking client's operations as coroutines (key-value,
+leases, transactions, locks, elections, members, maintenance), watchers and election observers
+as async iterators, keep-alives and locks as async context managers.
 
 No thread is started per call: each operation starts the library's request (the C API's
 ``etcd_client_<op>_start``) and returns at once; the library calls back from its own callback
