@@ -56,8 +56,8 @@ pub(crate) async fn run(client: &Client, req: Request) -> Response {
 }
 
 /// Index of the client's endpoint named by `endpoint` (`host:port`, with or without a scheme).
-/// `Err` is the response to give when it is not one of them.
-fn endpoint_index(client: &Client, endpoint: &str) -> Result<usize, Response> {
+/// `Err` is the response to give when it is not one of them (boxed: a Response is large).
+fn endpoint_index(client: &Client, endpoint: &str) -> Result<usize, Box<Response>> {
     let wanted = super::endpoints::parse(endpoint).0;
     let known = client.endpoints();
     match wanted.as_slice() {
@@ -65,18 +65,18 @@ fn endpoint_index(client: &Client, endpoint: &str) -> Result<usize, Response> {
             .iter()
             .position(|k| *k == one.authority())
             .ok_or_else(|| {
-                Response::error(
+                Box::new(Response::error(
                     code::INVALID_ARGUMENT,
                     format!(
                         "'{endpoint}' is not an endpoint of this client (its endpoints: {})",
                         known.join(", ")
                     ),
-                )
+                ))
             }),
-        _ => Err(Response::error(
+        _ => Err(Box::new(Response::error(
             code::INVALID_ARGUMENT,
             format!("'{endpoint}' is not one host:port endpoint"),
-        )),
+        ))),
     }
 }
 
@@ -99,7 +99,7 @@ where
             .map(|(v, i)| (v, client.endpoints().swap_remove(i)))
             .map_err(|e| error_to_response(&e));
     }
-    let i = endpoint_index(client, endpoint)?;
+    let i = endpoint_index(client, endpoint).map_err(|e| *e)?;
     client
         .on_endpoint(i, &mut attempt)
         .await
