@@ -228,10 +228,22 @@ if(ETCD_BUILD_EXAMPLES)
     add_test(NAME examples.python_registry
              COMMAND ${_etcd_check} registry "${_etcd_capi_gen}/wrappers/register-py"
                      "${_etcd_capi_gen}/wrappers/discover-py")
-    set_tests_properties(examples.python_discovery examples.python_bench examples.python_registry
-      PROPERTIES ENVIRONMENT "${_etcd_python_env}")
-    set_tests_properties(examples.c_discovery examples.c_discovery_live examples.python_discovery
-                         examples.python_bench examples.c_registry examples.python_registry
+    # The election and asyncio examples check their own outcome (exit code); the asyncio
+    # benchmark measures aetcd too when it is installed for this Python.
+    set(_etcd_run_python "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- "${Python3_EXECUTABLE}")
+    add_test(NAME examples.python_election
+             COMMAND ${_etcd_run_python} "${_etcd_capi_root}/examples/python/election.py")
+    add_test(NAME examples.python_aio_discovery
+             COMMAND ${_etcd_run_python} "${_etcd_capi_root}/examples/python/aio_discovery.py")
+    add_test(NAME examples.python_bench_aio
+             COMMAND ${_etcd_run_python} "${_etcd_capi_root}/examples/python/bench_aio.py"
+                     --count 500 --rounds 1)
+    set(_etcd_python_examples examples.python_discovery examples.python_bench
+        examples.python_registry examples.python_election examples.python_aio_discovery
+        examples.python_bench_aio)
+    set_tests_properties(${_etcd_python_examples} PROPERTIES ENVIRONMENT "${_etcd_python_env}")
+    set_tests_properties(examples.c_discovery examples.c_discovery_live examples.c_registry
+                         ${_etcd_python_examples}
                          PROPERTIES TIMEOUT 180 LABELS "examples;capi")
   endif()
 endif()

@@ -13,6 +13,11 @@ names of etcd-cpp-apiv3::
     else:
         print(response.error_code, response.error_message)
 
+Transactions (:class:`Txn`), locks (``with client.lock(name):``), elections
+(:class:`Election`), the member list, status, compaction and defragmentation are there too;
+:mod:`etcd_cpp_rs.aio` offers the same under asyncio. The library's messages (reconnects,
+fail-overs, token renewals, exceptions in callbacks) go to ``logging.getLogger("etcd_cpp_rs")``.
+
 Errors of etcd or the network are reported in the :class:`Response`; exceptions
 (:class:`EtcdError` and subclasses) mean the library could not carry out a call. Callbacks of
 watchers and keep-alives run on the library's threads (named ``etcd-cb``).
@@ -35,6 +40,8 @@ from .client import (
     ERROR_KEY_NOT_FOUND,
     BytesLike,
     Client,
+    Election,
+    ElectionError,
     EtcdError,
     Event,
     EventType,
@@ -42,10 +49,18 @@ from .client import (
     KeepAlive,
     KeepAliveError,
     LeaseExpiredError,
+    Lock,
+    LockError,
+    Member,
+    MemberStatus,
+    Observer,
     Response,
+    Txn,
     Value,
     Watcher,
     WatchError,
+    logger,
+    set_log_level,
 )
 from .registry import ServiceDiscovery, ServiceRegistry
 
@@ -62,6 +77,16 @@ __all__ = [
     "Value",
     "Event",
     "EventType",
+    "Txn",
+    "Lock",
+    "LockError",
+    "Election",
+    "ElectionError",
+    "Observer",
+    "Member",
+    "MemberStatus",
+    "logger",
+    "set_log_level",
     "BytesLike",
     "EtcdError",
     "InvalidArgumentError",

@@ -49,6 +49,7 @@ EVENT_INVALID = 2
 class Bytes(Structure):
     """etcd_bytes: a borrowed (pointer, length) byte string."""
 
+    _c_name_ = "etcd_bytes"
     _fields_ = [("data", c_void_p), ("len", c_size_t)]
 
     def get(self) -> bytes:
@@ -58,6 +59,7 @@ class Bytes(Structure):
 class ClientOptions(Structure):
     """etcd_client_options."""
 
+    _c_name_ = "etcd_client_options"
     _fields_ = [
         ("user", c_char_p),
         ("password", c_char_p),
@@ -86,6 +88,30 @@ FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
 CALL_CALLBACK = CFUNCTYPE(None, c_void_p)
 REGISTRY_CALLBACK = CFUNCTYPE(None, c_void_p, c_int64, c_int64)
 DISCOVERY_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_void_p, c_void_p)
+LOG_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
+
+# etcd_log_level
+LOG_ERROR = 1
+LOG_WARN = 2
+LOG_INFO = 3
+LOG_DEBUG = 4
+
+# etcd_compare_target
+COMPARE_VERSION = 0
+COMPARE_CREATE = 1
+COMPARE_MOD = 2
+COMPARE_VALUE = 3
+COMPARE_LEASE = 4
+
+# etcd_compare_result
+COMPARE_EQUAL = 0
+COMPARE_GREATER = 1
+COMPARE_LESS = 2
+COMPARE_NOT_EQUAL = 3
+
+# etcd_txn_branch
+TXN_SUCCESS = 0
+TXN_FAILURE = 1
 
 _OUT = POINTER(c_void_p)
 # A (pointer, length) byte string argument.
@@ -202,6 +228,58 @@ _SIGNATURES = {
     "etcd_discovery_snapshot": (c_uint32, [Handle, _OUT]),
     "etcd_discovery_close": (c_uint32, [Handle]),
     "etcd_discovery_free": (None, [Handle]),
+    # locks and elections
+    "etcd_client_lock": (c_uint32, [Handle, *_B, c_int64, _OUT]),
+    "etcd_client_lock_with_lease": (c_uint32, [Handle, *_B, c_int64, _OUT]),
+    "etcd_client_unlock": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_client_campaign": (c_uint32, [Handle, *_B, c_int64, *_B, _OUT]),
+    "etcd_client_proclaim": (c_uint32, [Handle, *_B, c_int64, *_B, c_int64, *_B, _OUT]),
+    "etcd_client_leader": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_client_resign": (c_uint32, [Handle, *_B, c_int64, *_B, c_int64, _OUT]),
+    "etcd_response_lock_key": (Bytes, [Handle]),
+    "etcd_response_name": (Bytes, [Handle]),
+    "etcd_client_observe": (c_uint32, [Handle, *_B, _OUT]),
+    "etcd_observer_wait": (c_uint32, [Handle, c_int64, _OUT]),
+    "etcd_observer_free": (None, [Handle]),
+    # logging
+    "etcd_set_log_callback": (c_uint32, [LOG_CALLBACK, c_uint32, c_void_p, FREE_CALLBACK]),
+    # maintenance
+    "etcd_client_status": (c_uint32, [Handle, c_char_p, _OUT]),
+    "etcd_client_compact": (c_uint32, [Handle, c_int64, c_bool, _OUT]),
+    "etcd_client_defragment": (c_uint32, [Handle, c_char_p, _OUT]),
+    "etcd_response_status_endpoint": (Bytes, [Handle]),
+    "etcd_response_status_version": (Bytes, [Handle]),
+    "etcd_response_status_db_size": (c_int64, [Handle]),
+    "etcd_response_status_db_size_in_use": (c_int64, [Handle]),
+    "etcd_response_status_leader": (c_uint64, [Handle]),
+    "etcd_response_status_raft_index": (c_uint64, [Handle]),
+    "etcd_response_status_raft_applied_index": (c_uint64, [Handle]),
+    "etcd_response_status_is_learner": (c_bool, [Handle]),
+    "etcd_response_status_error_count": (c_size_t, [Handle]),
+    "etcd_response_status_error_at": (Bytes, [Handle, c_size_t]),
+    # members
+    "etcd_client_member_add": (c_uint32, [Handle, c_char_p, c_bool, _OUT]),
+    "etcd_client_member_list": (c_uint32, [Handle, _OUT]),
+    "etcd_client_member_remove": (c_uint32, [Handle, c_uint64, _OUT]),
+    "etcd_response_member_count": (c_size_t, [Handle]),
+    "etcd_response_member_at": (Handle, [Handle, c_size_t]),
+    "etcd_member_id": (c_uint64, [Handle]),
+    "etcd_member_name": (Bytes, [Handle]),
+    "etcd_member_is_learner": (c_bool, [Handle]),
+    "etcd_member_peer_url_count": (c_size_t, [Handle]),
+    "etcd_member_peer_url_at": (Bytes, [Handle, c_size_t]),
+    "etcd_member_client_url_count": (c_size_t, [Handle]),
+    "etcd_member_client_url_at": (Bytes, [Handle, c_size_t]),
+    # transactions
+    "etcd_txn_new": (c_uint32, [_OUT]),
+    "etcd_txn_free": (None, [Handle]),
+    "etcd_txn_compare_value": (c_uint32, [Handle, c_uint32, *_B, *_B, *_B]),
+    "etcd_txn_compare_number": (c_uint32, [Handle, c_uint32, c_uint32, *_B, *_B, c_int64]),
+    "etcd_txn_get": (c_uint32, [Handle, c_uint32, *_B, *_B, c_int64]),
+    "etcd_txn_put": (c_uint32, [Handle, c_uint32, *_B, *_B, c_int64, c_bool]),
+    "etcd_txn_delete": (c_uint32, [Handle, c_uint32, *_B, *_B, c_bool]),
+    "etcd_txn_nest": (c_uint32, [Handle, c_uint32, Handle]),
+    "etcd_client_txn": (c_uint32, [Handle, Handle, _OUT]),
 }
 
 
@@ -210,9 +288,27 @@ _SIGNATURES = {
 for _name in [
     n
     for n in _SIGNATURES
-    if n.startswith("etcd_client_") and n not in ("etcd_client_connect", "etcd_client_free")
+    if n.startswith("etcd_client_")
+    and n not in ("etcd_client_connect", "etcd_client_free", "etcd_client_observe")
 ]:
     _SIGNATURES[_name + "_start"] = _SIGNATURES[_name]
+
+
+def holds_gil(name: str) -> bool:
+    """Whether ``name`` is called with the GIL held: only functions that never wait (reading
+    a response, starting a call, registering a completion callback, freeing a response). Those
+    that may wait for a callback thread (``etcd_call_free``, ``etcd_watcher_free``...) or for
+    the network release it, since a callback thread may need the GIL to finish."""
+    if name.endswith("_start") and name.startswith("etcd_client_"):
+        return True
+    prefixes = ("etcd_response_", "etcd_value_", "etcd_event_", "etcd_member_", "etcd_txn_")
+    return name.startswith(prefixes) or name in (
+        "etcd_call_on_done",
+        "etcd_call_take_response",
+        "etcd_call_done",
+        "etcd_status_str",
+        "etcd_version",
+    )
 
 
 def candidates() -> List[Path]:
@@ -244,10 +340,15 @@ def load() -> tuple[ctypes.CDLL, str]:
             + "). Install the package with 'pip install python/' from the etcd-cpp-rs sources, "
             f"or set {LIBRARY_ENV} to the path of libetcd-cpp-rs.so."
         )
+    # Functions that return at once are called without releasing the GIL (the same library
+    # loaded as a PyDLL): releasing and re-taking it costs more than such a call, and while the
+    # library's callback threads run Python code each re-take waits for them.
+    quick = ctypes.PyDLL(str(path))
     for name, (restype, argtypes) in _SIGNATURES.items():
-        fn = getattr(lib, name)
+        fn = getattr(quick if holds_gil(name) else lib, name)
         fn.restype = restype
         fn.argtypes = argtypes
+        setattr(lib, name, fn)
     return lib, str(path)
 
 

@@ -11,16 +11,15 @@ import atexit
 import collections.abc
 import enum
 import itertools
+import logging
 import math
 import numbers
 import operator
 import queue
-import sys
 import threading
-import traceback
 import weakref
 from ctypes import byref, c_bool, c_void_p
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from . import _native
@@ -196,9 +195,9 @@ def _finish(call: c_void_p, what: str) -> Response:
 
 
 def _report_callback_error(where: str) -> None:
-    """Prints an exception raised by user code on a library thread (it cannot propagate)."""
-    print(f"etcd_cpp_rs: exception in {where}:", file=sys.stderr)
-    traceback.print_exc()
+    """Logs an exception raised by user code on a library thread (it cannot propagate) to
+    the ``etcd_cpp_rs`` logger, at ERROR level with its traceback."""
+    logging.getLogger("etcd_cpp_rs").exception("exception in %s", where)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -206,15 +205,54 @@ def _report_callback_error(where: str) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+def _show(data: bytes) -> str:
+    """Bytes for people: the text if they are UTF-8 without control characters, else b'...'."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(data)
+    return text if text.isprintable() else repr(data)
+
+
+def _fields_repr(obj: Any, always: Sequence[str] = ()) -> str:
+    """``Class(field=value, ...)`` listing the fields in ``always`` and those that differ from
+    their defaults, so that a repr shows what a result holds rather than every empty field."""
+    parts = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.default is not MISSING:
+            default = f.default
+        elif f.default_factory is not MISSING:
+            default = f.default_factory()
+        else:
+            default = MISSING
+        if f.name in always or value != default:
+            parts.append(f"{f.name}={value!r}")
+    return f"{type(obj).__name__}({', '.join(parts)})"
+
+
 class EventType(enum.IntEnum):
-    """Kind of a watch event (``etcd::Event::EventType``)."""
+    """Kind of a watch event (``etcd::Event::EventType``).
+
+    An int (``EventType.DELETE == 1``) that prints as its name on every Python version:
+    ``str()`` and ``format()`` give ``DELETE`` (integer format specifications such as ``:d``
+    give the number), ``repr()`` gives ``<EventType.DELETE: 1>``.
+    """
 
     PUT = _native.EVENT_PUT
     DELETE = _native.EVENT_DELETE
     INVALID = _native.EVENT_INVALID
 
+    def __str__(self) -> str:
+        return self.name
 
-@dataclass(frozen=True)
+    def __format__(self, spec: str) -> str:
+        if spec and spec[-1] in "bcdoxXneEfFgG%":
+            return format(int(self), spec)
+        return format(self.name, spec)
+
+
+@dataclass(frozen=True, repr=False)
 class Value:
     """A key-value pair (``etcd::Value``). Keys and values are bytes."""
 
@@ -236,8 +274,17 @@ class Value:
         """The key decoded as UTF-8 (undecodable bytes replaced)."""
         return self.key.decode("utf-8", "replace")
 
+    def __str__(self) -> str:
+        """``key = value``, with the lease when there is one (bytes that are not printable
+        UTF-8 are shown as a bytes literal)."""
+        text = f"{_show(self.key)} = {_show(self.value)}"
+        return text + (f" (lease {self.lease})" if self.lease else "")
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return _fields_repr(self, always=("key", "value"))
+
+
+@dataclass(frozen=True, repr=False)
 class Event:
     """A watch event (``etcd::Event``): the key-value after it, and before it if etcd had one."""
 
@@ -253,8 +300,57 @@ class Event:
     def has_prev_kv(self) -> bool:
         return self.prev_kv is not None
 
+    def __str__(self) -> str:
+        """``PUT key = value`` or ``DELETE key``, with the previous value when there is one."""
+        if self.kv is None:
+            text = str(self.event_type)
+        elif self.event_type == EventType.DELETE:
+            text = f"{self.event_type} {_show(self.kv.key)}"
+        else:
+            text = f"{self.event_type} {self.kv}"
+        if self.prev_kv is not None:
+            text += f" (was {_show(self.prev_kv.value)})"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"Event(event_type=EventType.{self.event_type.name}, kv={self.kv!r}, "
+            f"prev_kv={self.prev_kv!r})"
+        )
+
 
 @dataclass(frozen=True)
+class Member:
+    """A member of the cluster (``etcd::Member``)."""
+
+    id: int = 0
+    name: str = ""
+    peer_urls: List[str] = field(default_factory=list)
+    client_urls: List[str] = field(default_factory=list)
+    is_learner: bool = False
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    """The status of one member (:meth:`Client.status`, :meth:`Client.defragment`)."""
+
+    #: The endpoint that answered.
+    endpoint: str = ""
+    #: The etcd version of the member.
+    version: str = ""
+    #: Size of the database file, and the part of it in use, in bytes.
+    db_size: int = 0
+    db_size_in_use: int = 0
+    #: Member id of the current leader (0: none).
+    leader: int = 0
+    raft_index: int = 0
+    raft_applied_index: int = 0
+    is_learner: bool = False
+    #: Alarms and errors the member reports.
+    errors: List[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, repr=False)
 class Response:
     """The outcome of one operation or one batch of watch events (``etcd::Response``).
 
@@ -279,6 +375,14 @@ class Response:
     member_id: int = 0
     raft_term: int = 0
     duration_us: int = 0
+    #: Of a lock: the key to unlock it with (:meth:`Client.unlock`).
+    lock_key: bytes = b""
+    #: Of a campaign or observation: the election's name.
+    name: bytes = b""
+    #: Of the member operations: the members.
+    members: List[Member] = field(default_factory=list)
+    #: Of :meth:`Client.status` and :meth:`Client.defragment`: the member's status.
+    status: Optional[MemberStatus] = None
 
     @property
     def is_ok(self) -> bool:
@@ -297,6 +401,30 @@ class Response:
     def keys(self) -> List[bytes]:
         """The keys of :attr:`values`, in the same order."""
         return [v.key for v in self.values]
+
+    def __str__(self) -> str:
+        """A one-line summary: the outcome (``ok`` or the error), the action, the revision and
+        what the response holds."""
+        head = "ok" if self.is_ok else f"error {self.error_code}: {self.error_message}"
+        parts = [head]
+        if self.action:
+            parts.append(self.action)
+        if self.index:
+            parts.append(f"revision {self.index}")
+        if self.values:
+            parts.append(f"{len(self.values)} values")
+        elif self.value != Value():
+            parts.append(str(self.value))
+        if self.prev_value != Value():
+            parts.append(f"previous {self.prev_value}")
+        if self.events:
+            parts.append(f"{len(self.events)} events: " + ", ".join(map(str, self.events)))
+        if self.leases:
+            parts.append(f"leases {self.leases}")
+        return "Response(" + ", ".join(parts) + ")"
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, always=("error_code",))
 
 
 def _value(ptr: Optional[int]) -> Value:
@@ -347,6 +475,54 @@ def _response(ptr: int) -> Response:
         member_id=lib.etcd_response_member_id(ptr),
         raft_term=lib.etcd_response_raft_term(ptr),
         duration_us=lib.etcd_response_duration_us(ptr),
+        lock_key=lib.etcd_response_lock_key(ptr).get(),
+        name=lib.etcd_response_name(ptr).get(),
+        members=[
+            _member(lib.etcd_response_member_at(ptr, i))
+            for i in range(lib.etcd_response_member_count(ptr))
+        ],
+        status=_status(ptr),
+    )
+
+
+def _text_of(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def _member(ptr: int) -> Member:
+    return Member(
+        id=lib.etcd_member_id(ptr),
+        name=_text_of(lib.etcd_member_name(ptr).get()),
+        peer_urls=[
+            _text_of(lib.etcd_member_peer_url_at(ptr, i).get())
+            for i in range(lib.etcd_member_peer_url_count(ptr))
+        ],
+        client_urls=[
+            _text_of(lib.etcd_member_client_url_at(ptr, i).get())
+            for i in range(lib.etcd_member_client_url_count(ptr))
+        ],
+        is_learner=bool(lib.etcd_member_is_learner(ptr)),
+    )
+
+
+def _status(ptr: int) -> Optional[MemberStatus]:
+    version = lib.etcd_response_status_version(ptr).get()
+    endpoint = lib.etcd_response_status_endpoint(ptr).get()
+    if not version and not endpoint:
+        return None
+    return MemberStatus(
+        endpoint=_text_of(endpoint),
+        version=_text_of(version),
+        db_size=lib.etcd_response_status_db_size(ptr),
+        db_size_in_use=lib.etcd_response_status_db_size_in_use(ptr),
+        leader=lib.etcd_response_status_leader(ptr),
+        raft_index=lib.etcd_response_status_raft_index(ptr),
+        raft_applied_index=lib.etcd_response_status_raft_applied_index(ptr),
+        is_learner=bool(lib.etcd_response_status_is_learner(ptr)),
+        errors=[
+            _text_of(lib.etcd_response_status_error_at(ptr, i).get())
+            for i in range(lib.etcd_response_status_error_count(ptr))
+        ],
     )
 
 
@@ -664,6 +840,132 @@ class Client:
                 response=granted,
             )
         return KeepAlive(self, ttl, granted.value.lease, on_error=on_error)
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    def txn(self, transaction: Txn) -> Response:
+        """Runs a :class:`Txn`: action ``"txn"``; the success branch's results (in ``values``)
+        when every comparison held, else the failure branch's with error 101."""
+        if not isinstance(transaction, Txn):
+            raise TypeError(f"txn() takes a Txn, not {type(transaction).__name__}")
+        return self._call(lib.etcd_client_txn, transaction._handle())
+
+    # -- locks ----------------------------------------------------------------------------------
+
+    def lock(self, name: BytesLike, ttl: int = 10, *, lease: int = 0) -> Lock:
+        """The lock ``name``, to hold in a ``with`` block::
+
+            with client.lock("/locks/job"):
+                ...  # no other holder of /locks/job runs this meanwhile
+
+        Entering waits while someone else holds the lock; the lock is held on a lease of
+        ``ttl`` seconds kept alive by the library (or on the caller's ``lease``), and released
+        on leaving the block. :meth:`acquire_lock` / :meth:`unlock` are the same, by hand."""
+        return Lock(self, name, ttl, lease=lease)
+
+    def acquire_lock(self, name: BytesLike, ttl: int = 10, *, lease: int = 0) -> Response:
+        """Takes the lock ``name`` (``lock(name, ttl)``), waiting while someone else holds it.
+        The response's ``lock_key`` is what :meth:`unlock` takes; with ``lease`` the lock is
+        held on that lease (which the caller keeps alive) instead of a new one of ``ttl``
+        seconds."""
+        n = _bytes(name, "name")
+        if lease:
+            return self._call(lib.etcd_client_lock_with_lease, n, len(n), _int(lease, "lease"))
+        ttl = _int(ttl, "ttl")
+        if ttl <= 0:
+            raise InvalidArgumentError(f"the TTL must be positive, not {ttl}")
+        return self._call(lib.etcd_client_lock, n, len(n), ttl)
+
+    def unlock(self, lock_key: BytesLike) -> Response:
+        """Releases a lock by its ``lock_key`` (from the lock's response, not its name)."""
+        k = _bytes(lock_key, "lock_key")
+        return self._call(lib.etcd_client_unlock, k, len(k))
+
+    # -- elections ------------------------------------------------------------------------------
+
+    def election(self, name: BytesLike) -> Election:
+        """The :class:`Election` ``name``: campaign, proclaim, resign, leader, observe."""
+        return Election(self, name)
+
+    def campaign(self, name: BytesLike, lease: int, value: BytesLike) -> Response:
+        """Campaigns in election ``name`` with ``value`` on ``lease`` (kept alive by the
+        caller), waiting until elected. The response's ``value`` (key, created_index, lease)
+        is what :meth:`proclaim` and :meth:`resign` take."""
+        n, v = _bytes(name, "name"), _bytes(value, "value")
+        return self._call(lib.etcd_client_campaign, n, len(n), _int(lease, "lease"), v, len(v))
+
+    def proclaim(
+        self, name: BytesLike, lease: int, key: BytesLike, revision: int, value: BytesLike
+    ) -> Response:
+        """Announces a new ``value`` as the leader, with the campaign's lease, key and
+        revision (its value's ``created_index``)."""
+        n, k, v = _bytes(name, "name"), _bytes(key, "key"), _bytes(value, "value")
+        lease, revision = _int(lease, "lease"), _int(revision, "revision")
+        return self._call(
+            lib.etcd_client_proclaim, n, len(n), lease, k, len(k), revision, v, len(v)
+        )
+
+    def leader(self, name: BytesLike) -> Response:
+        """The current leader of election ``name`` in ``value``; an error if none."""
+        n = _bytes(name, "name")
+        return self._call(lib.etcd_client_leader, n, len(n))
+
+    def resign(self, name: BytesLike, lease: int, key: BytesLike, revision: int) -> Response:
+        """Gives up the leadership won by a campaign (its lease, key and revision)."""
+        n, k = _bytes(name, "name"), _bytes(key, "key")
+        lease, revision = _int(lease, "lease"), _int(revision, "revision")
+        return self._call(lib.etcd_client_resign, n, len(n), lease, k, len(k), revision)
+
+    def observe(self, name: BytesLike) -> Observer:
+        """An :class:`Observer` of the leaders of election ``name``."""
+        return Observer(self, name)
+
+    # -- cluster and maintenance ----------------------------------------------------------------
+
+    def members(self) -> List[Member]:
+        """The members of the cluster; raises :class:`EtcdError` (with the ``response``) if
+        the cluster cannot be asked. :meth:`member_list` gives the response itself."""
+        response = self.member_list()
+        if not response.is_ok:
+            raise EtcdError(
+                f"cannot list the members: {response.error_message} (error {response.error_code})",
+                response=response,
+            )
+        return response.members
+
+    def member_list(self) -> Response:
+        """The members of the cluster, in ``members``."""
+        return self._call(lib.etcd_client_member_list)
+
+    def member_add(
+        self, peer_urls: Union[str, Sequence[str]], is_learner: bool = False
+    ) -> Response:
+        """Adds a member with these peer URLs (a learner does not vote until promoted); the
+        response's ``members`` hold the new member."""
+        urls = _endpoints(peer_urls)
+        return self._call(lib.etcd_client_member_add, urls.encode("utf-8"), bool(is_learner))
+
+    def member_remove(self, member_id: int) -> Response:
+        """Removes the member with id ``member_id``."""
+        return self._call(
+            lib.etcd_client_member_remove, _int(member_id, "member_id", maximum=2**64 - 1)
+        )
+
+    def status(self, endpoint: Optional[str] = None) -> Response:
+        """The status of the member at ``endpoint`` (None: any that answers) in ``status``: a
+        :class:`MemberStatus` (version, database size, leader, raft index)."""
+        return self._call(lib.etcd_client_status, _text(endpoint, "endpoint"))
+
+    def compact(self, revision: int, physical: bool = False) -> Response:
+        """Compacts the key history up to ``revision`` (older revisions are forgotten: reading
+        or watching from them then gives error 11). With ``physical``, returns once they are
+        removed from the database."""
+        return self._call(lib.etcd_client_compact, _int(revision, "revision"), bool(physical))
+
+    def defragment(self, endpoint: Optional[str] = None) -> Response:
+        """Defragments the database of the member at ``endpoint`` (None: any that answers);
+        ``status.endpoint`` tells which. The member serves nothing else meanwhile."""
+        return self._call(lib.etcd_client_defragment, _text(endpoint, "endpoint"))
 
     # -- watches --------------------------------------------------------------------------------
 
@@ -990,3 +1292,412 @@ class KeepAlive:
             self.close()
         except Exception:  # interpreter teardown
             pass
+
+
+# ------------------------------------------------------------------------------------------------
+# Transactions
+# ------------------------------------------------------------------------------------------------
+
+_TARGETS = {
+    "version": _native.COMPARE_VERSION,
+    "create": _native.COMPARE_CREATE,
+    "mod": _native.COMPARE_MOD,
+    "value": _native.COMPARE_VALUE,
+    "lease": _native.COMPARE_LEASE,
+}
+_RESULTS = {
+    "==": _native.COMPARE_EQUAL,
+    ">": _native.COMPARE_GREATER,
+    "<": _native.COMPARE_LESS,
+    "!=": _native.COMPARE_NOT_EQUAL,
+}
+
+
+class Txn:
+    """A transaction: comparisons, then the operations of the branch they choose.
+
+    Built by chaining, and run with :meth:`Client.txn`::
+
+        txn = (
+            Txn()
+            .compare("value", "/config/color", "==", "blue")
+            .compare("version", "/config/size", ">", 0)
+            .then_put("/config/color", "green")
+            .then_get("/config/", range_end="/config0")
+            .else_put("/config/color", "blue")
+        )
+        response = client.txn(txn)     # error 101 when a comparison did not hold
+
+    ``target`` is ``"value"``, ``"version"``, ``"create"`` (create revision), ``"mod"``
+    (modification revision) or ``"lease"``; ``op`` is ``==``, ``!=``, ``<`` or ``>``. Each
+    comparison and operation applies to ``key`` alone, or to ``[key, range_end)``.
+    ``then_txn`` / ``else_txn`` nest a copy of another transaction. A Txn can be run several
+    times; running it does not change it.
+    """
+
+    def __init__(self) -> None:
+        out = c_void_p()
+        _check(lib.etcd_txn_new(byref(out)), "cannot create a transaction")
+        self._txn: Optional[int] = out.value
+
+    def _handle(self) -> int:
+        if not self._txn:
+            raise EtcdError("the transaction was closed")
+        return self._txn
+
+    def compare(
+        self,
+        target: str,
+        key: BytesLike,
+        op: str,
+        expected: Union[BytesLike, int],
+        *,
+        range_end: Optional[BytesLike] = None,
+    ) -> Txn:
+        """Adds the comparison ``<target of key> <op> <expected>``; returns the Txn."""
+        if target not in _TARGETS:
+            raise ValueError(f"target must be one of {sorted(_TARGETS)}, not {target!r}")
+        if op not in _RESULTS:
+            raise ValueError(f"op must be one of {sorted(_RESULTS)}, not {op!r}")
+        k = _bytes(key, "key")
+        e = _bytes(range_end, "range_end") if range_end is not None else b""
+        if target == "value":
+            v = _bytes(expected, "expected")  # type: ignore[arg-type]
+            status = lib.etcd_txn_compare_value(
+                self._handle(), _RESULTS[op], k, len(k), e, len(e), v, len(v)
+            )
+        else:
+            number = _int(expected, "expected")
+            status = lib.etcd_txn_compare_number(
+                self._handle(), _TARGETS[target], _RESULTS[op], k, len(k), e, len(e), number
+            )
+        _check(status, "cannot add the comparison")
+        return self
+
+    def _get(self, branch: int, key: BytesLike, range_end: Optional[BytesLike], limit: int) -> Txn:
+        k = _bytes(key, "key")
+        e = _bytes(range_end, "range_end") if range_end is not None else b""
+        _check(
+            lib.etcd_txn_get(self._handle(), branch, k, len(k), e, len(e), _int(limit, "limit")),
+            "cannot add the get",
+        )
+        return self
+
+    def _put(self, branch: int, key: BytesLike, value: BytesLike, lease: int, prev: bool) -> Txn:
+        k, v = _bytes(key, "key"), _bytes(value, "value")
+        _check(
+            lib.etcd_txn_put(
+                self._handle(), branch, k, len(k), v, len(v), _int(lease, "lease"), bool(prev)
+            ),
+            "cannot add the put",
+        )
+        return self
+
+    def _delete(
+        self, branch: int, key: BytesLike, range_end: Optional[BytesLike], prev: bool
+    ) -> Txn:
+        k = _bytes(key, "key")
+        e = _bytes(range_end, "range_end") if range_end is not None else b""
+        _check(
+            lib.etcd_txn_delete(self._handle(), branch, k, len(k), e, len(e), bool(prev)),
+            "cannot add the delete",
+        )
+        return self
+
+    def _nest(self, branch: int, nested: Txn) -> Txn:
+        if not isinstance(nested, Txn):
+            raise TypeError(f"a nested transaction must be a Txn, not {type(nested).__name__}")
+        _check(lib.etcd_txn_nest(self._handle(), branch, nested._handle()), "cannot nest")
+        return self
+
+    def then_get(
+        self, key: BytesLike, *, range_end: Optional[BytesLike] = None, limit: int = 0
+    ) -> Txn:
+        """On success, reads ``key`` (or ``[key, range_end)``, at most ``limit`` keys)."""
+        return self._get(_native.TXN_SUCCESS, key, range_end, limit)
+
+    def then_put(
+        self, key: BytesLike, value: BytesLike, *, lease: int = 0, prev_kv: bool = False
+    ) -> Txn:
+        """On success, stores ``value`` under ``key``."""
+        return self._put(_native.TXN_SUCCESS, key, value, lease, prev_kv)
+
+    def then_delete(
+        self, key: BytesLike, *, range_end: Optional[BytesLike] = None, prev_kv: bool = False
+    ) -> Txn:
+        """On success, deletes ``key`` (or ``[key, range_end)``)."""
+        return self._delete(_native.TXN_SUCCESS, key, range_end, prev_kv)
+
+    def then_txn(self, nested: Txn) -> Txn:
+        """On success, runs (a copy of) ``nested``."""
+        return self._nest(_native.TXN_SUCCESS, nested)
+
+    def else_get(
+        self, key: BytesLike, *, range_end: Optional[BytesLike] = None, limit: int = 0
+    ) -> Txn:
+        """On failure, reads ``key`` (or ``[key, range_end)``)."""
+        return self._get(_native.TXN_FAILURE, key, range_end, limit)
+
+    def else_put(
+        self, key: BytesLike, value: BytesLike, *, lease: int = 0, prev_kv: bool = False
+    ) -> Txn:
+        """On failure, stores ``value`` under ``key``."""
+        return self._put(_native.TXN_FAILURE, key, value, lease, prev_kv)
+
+    def else_delete(
+        self, key: BytesLike, *, range_end: Optional[BytesLike] = None, prev_kv: bool = False
+    ) -> Txn:
+        """On failure, deletes ``key`` (or ``[key, range_end)``)."""
+        return self._delete(_native.TXN_FAILURE, key, range_end, prev_kv)
+
+    def else_txn(self, nested: Txn) -> Txn:
+        """On failure, runs (a copy of) ``nested``."""
+        return self._nest(_native.TXN_FAILURE, nested)
+
+    def close(self) -> None:
+        """Releases the transaction."""
+        txn, self._txn = self._txn, None
+        if txn:
+            lib.etcd_txn_free(txn)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter teardown
+            pass
+
+
+# ------------------------------------------------------------------------------------------------
+# Locks and elections
+# ------------------------------------------------------------------------------------------------
+
+
+class LockError(EtcdError):
+    """A lock could not be taken; ``response`` says why."""
+
+
+class Lock:
+    """The lock ``name`` as a context manager (see :meth:`Client.lock`). ``key`` is the lock
+    key while it is held."""
+
+    def __init__(self, client: Client, name: BytesLike, ttl: int = 10, *, lease: int = 0) -> None:
+        self._client = client
+        self._name = _bytes(name, "name")
+        self._ttl = _int(ttl, "ttl")
+        self._lease = _int(lease, "lease")
+        self.key: Optional[bytes] = None
+
+    def acquire(self) -> Lock:
+        """Takes the lock, waiting while someone else holds it; raises :class:`LockError`."""
+        response = self._client.acquire_lock(self._name, self._ttl, lease=self._lease)
+        return self._taken(response)
+
+    def _taken(self, response: Response) -> Lock:
+        if not response.is_ok:
+            raise LockError(
+                f"cannot take the lock {self._name!r}: {response.error_message} "
+                f"(error {response.error_code})",
+                response=response,
+            )
+        self.key = response.lock_key
+        return self
+
+    def release(self) -> Optional[Response]:
+        """Releases the lock if held."""
+        key, self.key = self.key, None
+        return self._client.unlock(key) if key else None
+
+    def __enter__(self) -> Lock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class ElectionError(EtcdError):
+    """An election operation failed; ``response`` says why."""
+
+
+class Election:
+    """An election (see :meth:`Client.election`)::
+
+        election = client.election("/election/scheduler")
+        with client.leasekeepalive(5) as keepalive:
+            election.campaign("node-1", keepalive.lease)   # waits until elected
+            election.proclaim("node-1 (busy)")
+            ...
+            election.resign()
+
+        for leader in election.observe():                 # every leader, as elected
+            print(leader.value.as_string())
+
+    Failures raise :class:`ElectionError` with the failed ``response``.
+    """
+
+    def __init__(self, client: Client, name: BytesLike) -> None:
+        self._client = client
+        self.name = _bytes(name, "name")
+        #: The value (key, created_index, lease) of this object's leadership, while it has one.
+        self.leadership: Optional[Value] = None
+
+    @staticmethod
+    def _ok(response: Response, what: str) -> Response:
+        if not response.is_ok:
+            raise ElectionError(
+                f"{what}: {response.error_message} (error {response.error_code})",
+                response=response,
+            )
+        return response
+
+    def campaign(self, value: BytesLike, lease: int) -> Response:
+        """Campaigns with ``value`` on ``lease`` (kept alive by the caller) and waits until
+        elected."""
+        response = self._ok(self._client.campaign(self.name, lease, value), "campaign failed")
+        self.leadership = response.value
+        return response
+
+    def _leadership(self) -> Value:
+        if self.leadership is None:
+            raise ElectionError("not leader: campaign first")
+        return self.leadership
+
+    def proclaim(self, value: BytesLike) -> Response:
+        """Announces a new value of this leadership."""
+        own = self._leadership()
+        return self._ok(
+            self._client.proclaim(self.name, own.lease, own.key, own.created_index, value),
+            "proclaim failed",
+        )
+
+    def resign(self) -> Response:
+        """Gives up this leadership; the next candidate is elected."""
+        own = self._leadership()
+        response = self._client.resign(self.name, own.lease, own.key, own.created_index)
+        self.leadership = None
+        return self._ok(response, "resign failed")
+
+    def leader(self) -> Optional[Value]:
+        """The current leader's key and value, or None if there is none."""
+        response = self._client.leader(self.name)
+        return response.value if response.is_ok else None
+
+    def observe(self) -> Observer:
+        """An iterator of the leaders elected from now on (the current one first)."""
+        return Observer(self._client, self.name)
+
+
+class Observer:
+    """The leaders of an election as they are elected (see :meth:`Election.observe`): an
+    iterator of :class:`Response` objects whose ``value`` is the leader's key and value, and a
+    context manager that stops observing. Iteration raises :class:`ElectionError` if the
+    observation ends (observers do not reconnect)."""
+
+    def __init__(self, client: Client, name: BytesLike) -> None:
+        self._handle: Optional[int] = None
+        n = _bytes(name, "name")
+        out = c_void_p()
+        _check(lib.etcd_client_observe(client._h(), n, len(n), byref(out)), "cannot observe")
+        self._handle = out.value
+        _live.add(self)
+
+    def poll(self) -> Optional[Response]:
+        """The next leader if one was elected already, else None (does not wait)."""
+        return self.next(timeout=0)
+
+    def next(self, timeout: Optional[float] = None) -> Optional[Response]:
+        """The next leader, waiting up to ``timeout`` seconds (None: as long as it takes);
+        None if none came in time. Ctrl-C interrupts the wait."""
+        remaining = None if timeout is None else _milliseconds(timeout, "timeout")
+        while True:
+            if not self._handle:
+                raise ElectionError("the observer is closed")
+            slice_ms = _WAIT_SLICE_MS if remaining is None else min(_WAIT_SLICE_MS, remaining)
+            out = c_void_p()
+            status = lib.etcd_observer_wait(self._handle, slice_ms, byref(out))
+            if status == _native.STATUS_OK:
+                try:
+                    response = _response(out.value)
+                finally:
+                    lib.etcd_response_free(out)
+                if not response.is_ok:
+                    raise ElectionError(
+                        f"the observation ended: {response.error_message} "
+                        f"(error {response.error_code})",
+                        response=response,
+                    )
+                return response
+            if status != _native.STATUS_PENDING:
+                _check(status, "cannot observe")
+            if remaining is not None:
+                remaining -= slice_ms
+                if remaining <= 0:
+                    return None
+
+    def __iter__(self) -> Iterator[Response]:
+        return self
+
+    def __next__(self) -> Response:
+        response = self.next()
+        assert response is not None
+        return response
+
+    def close(self) -> None:
+        """Stops observing."""
+        handle, self._handle = self._handle, None
+        if handle:
+            lib.etcd_observer_free(handle)
+
+    def __enter__(self) -> Observer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter teardown
+            pass
+
+
+# ------------------------------------------------------------------------------------------------
+# Logging: the library's messages go to logging.getLogger("etcd_cpp_rs")
+# ------------------------------------------------------------------------------------------------
+
+#: The logger that receives the library's messages (reconnects, fail-overs, token renewals,
+#: callback exceptions), and this package's own.
+logger = logging.getLogger("etcd_cpp_rs")
+
+_LOG_LEVELS = {
+    _native.LOG_ERROR: logging.ERROR,
+    _native.LOG_WARN: logging.WARNING,
+    _native.LOG_INFO: logging.INFO,
+    _native.LOG_DEBUG: logging.DEBUG,
+}
+
+
+@_native.LOG_CALLBACK
+def _on_log(_userdata: Optional[int], level: int, message: bytes) -> None:
+    try:
+        logger.log(_LOG_LEVELS.get(level, logging.ERROR), "%s", message.decode("utf-8", "replace"))
+    except Exception:  # never let an exception reach the library
+        pass
+
+
+def set_log_level(level: int = logging.DEBUG) -> None:
+    """Which of the library's messages are passed to the logger (a :mod:`logging` level;
+    ``logging.DEBUG`` passes all). The package installs the hook at import with
+    ``logging.INFO``; the logger's own level and handlers then decide what is shown (by
+    default Python shows warnings and errors on stderr)."""
+    if level <= logging.DEBUG:
+        wanted = _native.LOG_DEBUG
+    elif level <= logging.INFO:
+        wanted = _native.LOG_INFO
+    elif level <= logging.WARNING:
+        wanted = _native.LOG_WARN
+    else:
+        wanted = _native.LOG_ERROR
+    _check(lib.etcd_set_log_callback(_on_log, wanted, None, _NO_FREE), "cannot set the log hook")
+
+
+set_log_level(logging.INFO)

@@ -33,7 +33,7 @@ pub(crate) async fn run(client: &Client, req: Request) -> Response {
 }
 
 /// Index of the client's endpoint named by `endpoint` (`host:port`, with or without a scheme).
-/// `Err` is the response to give when it is not one of them.
+/// `Err` is the response to give when it is not one of them (boxed: a Response is large).
 fn endpoint_index(client: &Client, endpoint: &str) -> Result<usize, Box<Response>> {
     let wanted = super::endpoints::parse(endpoint).0;
     let known = client.endpoints();
