@@ -8,19 +8,23 @@
 //
 // Output, one line per measurement:
 //   cpp mem_1client        threads=.. rss_kb=..
-//   cpp mem_100watch       threads=.. rss_kb=..
+//   cpp mem_100watch       threads=.. rss_kb=.. create_ms=..
 //   cpp mem_100keepalive   threads=.. rss_kb=..
 //   cpp seq_put            n=.. p50_us=.. p99_us=.. ops_s=.. cpu_us_op=.. vcsw_op=..
 //   cpp seq_get            n=.. p50_us=.. p99_us=.. ops_s=.. cpu_us_op=.. vcsw_op=..
-//   cpp async_put          n=.. total_ms=.. ops_s=.. failed=.. cpu_us_op=..
+//   cpp async_put          n=.. total_ms=.. ops_s=.. failed=.. cpu_us_op=.. rss_kb=.. threads=..
 //
-// cpu_us_op is this process's CPU time (all threads, from /proc/self/stat, so
-// 10 ms resolution) per operation, vcsw_op its voluntary context switches.
+// cpu_us_op is this process's CPU time (user + system, all threads, getrusage)
+// per operation, vcsw_op its voluntary context switches per operation. The
+// work mirrors the Go client's benchmark (shared/bench/go-clientv3): the same
+// 16-byte value, 100 keys for sequential calls, 1,000 for the async puts.
 //
-// examples/bench/run.sh runs this program and the Rust one against the same
-// throwaway etcd and prints both side by side.
+// examples/bench/run.sh runs this program, the Go client's and optionally the
+// Rust etcd-client crate's, each against a fresh etcd, and prints them side by
+// side.
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,9 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,8 @@ const int kWatchers = 100;
 const int kKeepAlives = 100;
 const int kLeaseTtl = 10;
 const size_t kWarmup = 200;
+// The value the Go client's benchmark writes.
+const char* const kValue = "value-0123456789";
 
 size_t env_size(const char* name, size_t fallback) {
   const char* v = std::getenv(name);
@@ -80,45 +84,27 @@ long rss_kb() {
   return 0;
 }
 
-// CPU time (clock ticks) and voluntary context switches of this process, all
-// threads included; read the same way as the Rust side does.
+// CPU time (user + system, all threads, microseconds) and voluntary context
+// switches (a thread blocked and had to be woken) of this process, exited
+// threads included. The Go client's benchmark reads CPU time the same way.
 struct Usage {
-  unsigned long long cpu_ticks = 0;
-  unsigned long long voluntary_csw = 0;
+  double cpu_us = 0;
+  long voluntary_csw = 0;
 };
 
 Usage usage() {
+  struct rusage ru;
   Usage u;
-  std::ifstream stat("/proc/self/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  size_t paren = text.rfind(')');
-  if (paren != std::string::npos) {
-    // After ") ": state is field 3; utime and stime are fields 14 and 15.
-    std::istringstream fields(text.substr(paren + 2));
-    std::string field;
-    for (int i = 3; i <= 15 && (fields >> field); ++i) {
-      if (i >= 14) u.cpu_ticks += std::strtoull(field.c_str(), nullptr, 10);
-    }
-  }
-  if (DIR* dir = opendir("/proc/self/task")) {
-    while (struct dirent* e = readdir(dir)) {
-      if (e->d_name[0] == '.') continue;
-      std::ifstream status(std::string("/proc/self/task/") + e->d_name + "/status");
-      std::string line;
-      while (std::getline(status, line)) {
-        if (line.compare(0, 24, "voluntary_ctxt_switches:") == 0) {
-          u.voluntary_csw += std::strtoull(line.c_str() + 24, nullptr, 10);
-        }
-      }
-    }
-    closedir(dir);
+  if (getrusage(RUSAGE_SELF, &ru) == 0) {
+    u.cpu_us = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+               static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    u.voluntary_csw = ru.ru_nvcsw;
   }
   return u;
 }
 
 double cpu_us_per_op(Usage const& before, Usage const& after, size_t n) {
-  return static_cast<double>(after.cpu_ticks - before.cpu_ticks) * 1e6 /
-         static_cast<double>(sysconf(_SC_CLK_TCK)) / static_cast<double>(n);
+  return (after.cpu_us - before.cpu_us) / static_cast<double>(n);
 }
 
 void print_mem(const char* name) {
@@ -139,7 +125,7 @@ void print_latency(const char* name, std::vector<Micros> samples, Clock::duratio
   double secs = std::chrono::duration<double>(total).count();
   size_t n = samples.size();
   std::printf(
-      "cpp %s n=%zu p50_us=%lld p99_us=%lld ops_s=%.0f cpu_us_op=%.0f vcsw_op=%.2f\n", name, n,
+      "cpp %s n=%zu p50_us=%lld p99_us=%lld ops_s=%.0f cpu_us_op=%.1f vcsw_op=%.2f\n", name, n,
       static_cast<long long>(percentile(samples, 50).count()),
       static_cast<long long>(percentile(samples, 99).count()), static_cast<double>(n) / secs,
       cpu_us_per_op(before, after, n),
@@ -158,7 +144,7 @@ void check(etcd::Response const& r, const char* what, std::string const& key) {
 std::string key_of(std::string const& prefix, size_t i) { return prefix + std::to_string(i % 100); }
 
 void seq_put(etcd::Client& client, std::string const& prefix, size_t n) {
-  const std::string value(64, 'v');
+  const std::string value = kValue;
   for (size_t i = 0; i < kWarmup; ++i) {
     check(client.put(key_of(prefix, i), value).get(), "put", key_of(prefix, i));
   }
@@ -197,13 +183,13 @@ void seq_get(etcd::Client& client, std::string const& prefix, size_t n) {
 }
 
 void async_put(etcd::Client& client, std::string const& prefix, size_t n) {
-  const std::string value(64, 'v');
+  const std::string value = kValue;
   std::vector<pplx::task<etcd::Response>> tasks;
   tasks.reserve(n);
   Usage before = usage();
   Clock::time_point start = Clock::now();
   for (size_t i = 0; i < n; ++i) {
-    tasks.push_back(client.put(prefix + std::to_string(i), value));
+    tasks.push_back(client.put(prefix + std::to_string(i % 1000), value));
   }
   size_t failed = 0;
   for (auto& t : tasks) {
@@ -213,9 +199,12 @@ void async_put(etcd::Client& client, std::string const& prefix, size_t n) {
   Usage after = usage();
   double secs = std::chrono::duration<double>(total).count();
   std::printf(
-      "cpp async_put n=%zu total_ms=%lld ops_s=%.0f failed=%zu cpu_us_op=%.0f\n", n,
+      "cpp async_put n=%zu total_ms=%lld ops_s=%.0f failed=%zu cpu_us_op=%.1f rss_kb=%ld "
+      "threads=%d\n",
+      n,
       static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(total).count()),
-      static_cast<double>(n) / secs, failed, cpu_us_per_op(before, after, n));
+      static_cast<double>(n) / secs, failed, cpu_us_per_op(before, after, n), rss_kb(),
+      thread_count());
   std::fflush(stdout);
 }
 
@@ -237,11 +226,15 @@ int main(int argc, char** argv) {
 
   {
     std::vector<std::unique_ptr<etcd::Watcher>> watchers;
+    Clock::time_point start = Clock::now();
     for (int i = 0; i < kWatchers; ++i) {
       watchers.emplace_back(new etcd::Watcher(
           client, prefix + "w/" + std::to_string(i) + "/", [](etcd::Response) {}, true));
     }
-    print_mem("mem_100watch");
+    double create_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    std::printf("cpp mem_100watch threads=%d rss_kb=%ld create_ms=%.1f\n", thread_count(), rss_kb(),
+                create_ms);
+    std::fflush(stdout);
 
     std::vector<std::unique_ptr<etcd::KeepAlive>> keepalives;
     for (int i = 0; i < kKeepAlives; ++i) {

@@ -1,33 +1,31 @@
 #!/usr/bin/env python3
-"""Run the benchmark programs against one etcd and print their results side by side.
+"""Run the benchmark programs, each against its own fresh etcd, and print them side by side.
 
-    python3 compare.py [--rounds N] rust=PATH [cpp=PATH] ...
+    python3 compare.py [--rounds N] [--n N] [--async-n N] --server NAME=ETCD ... PROG=PATH ...
 
-Each PATH is a benchmark program (examples/bench_etcd_client.rs, examples/bench.cpp) that takes
-the endpoint as its first argument and prints lines like ``cpp seq_put n=2000 p50_us=... ...``.
-The endpoint is the first one of $ETCD_ENDPOINTS (examples/bench/run.sh starts a throwaway etcd
-and sets it). With several rounds the programs run in alternating order and the table shows the
-median of each value.
+PROG names the kind of program:
+- ``cpp`` (examples/bench.cpp, this library's C++ API) and ``rust`` (examples/bench_etcd_client.rs,
+  the pure-Rust etcd-client crate) take the endpoint as their first argument and print lines like
+  ``cpp seq_put n=2000 p50_us=... ops_s=... cpu_us_op=...``;
+- ``go`` is the official Go client's benchmark (shared/bench/go-clientv3), which takes
+  ``ENDPOINT N_SYNC N_ASYNC N_WATCHERS`` and prints ``name value`` lines; they are mapped onto the
+  same measurements.
 
-Before each program the server is brought back to the same state:
-- leases left by the previous program (its keep-alives are cancelled, not revoked) are revoked,
-  so they do not expire in the middle of the next program's measurements;
-- etcd 3.4 copies its whole buffer of not-yet-committed writes on every read, and a burst of
-  writes (the 10,000 async puts) leaves that buffer large for as long as keys keep being written.
-  The buffer is dropped at a backend commit that contains no key write, so this script waits for
-  the pending writes to be committed, grants one lease (a write outside the key space) and waits
-  for that commit. Without this, the second program's gets would be measurably slower.
+For every server, every round runs each program once, in alternating order, each against a new
+single-member etcd on free loopback ports (started and removed by tests/etcd_harness.py), so no
+program inherits another's keys, leases or etcd 3.4's read buffer after a write burst. The table
+shows the median of each value over the rounds, and the ratio of the first program to the
+others (``cpp/go``: this library relative to the Go client).
 """
 
-import json
 import os
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 
-COMMITS = "etcd_disk_backend_commit_duration_seconds_count"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+
+from etcd_harness import EtcdCluster  # noqa: E402
 
 # (measurement, value) rows of the table, in order.
 ROWS = [
@@ -35,89 +33,69 @@ ROWS = [
     ("mem_1client", "rss_kb"),
     ("mem_100watch", "threads"),
     ("mem_100watch", "rss_kb"),
+    ("mem_100watch", "create_ms"),
     ("mem_100keepalive", "threads"),
     ("mem_100keepalive", "rss_kb"),
+    ("seq_put", "ops_s"),
     ("seq_put", "p50_us"),
     ("seq_put", "p99_us"),
-    ("seq_put", "ops_s"),
     ("seq_put", "cpu_us_op"),
     ("seq_put", "vcsw_op"),
+    ("seq_get", "ops_s"),
     ("seq_get", "p50_us"),
     ("seq_get", "p99_us"),
-    ("seq_get", "ops_s"),
     ("seq_get", "cpu_us_op"),
     ("seq_get", "vcsw_op"),
-    ("seq_get_serial", "p50_us"),
-    ("seq_get_serial", "p99_us"),
-    ("seq_get_serial", "ops_s"),
-    ("async_put", "total_ms"),
     ("async_put", "ops_s"),
     ("async_put", "cpu_us_op"),
+    ("async_put", "rss_kb"),
+    ("async_put", "threads"),
     ("async_put", "failed"),
 ]
 
-
-def wait_until(predicate, timeout, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result or time.monotonic() >= deadline:
-            return result
-        time.sleep(interval)
-
-
-def gateway(endpoint, path, body):
-    req = urllib.request.Request(
-        endpoint + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=5) as reply:
-        return json.loads(reply.read().decode() or "{}")
-
-
-def commit_count(endpoint):
-    with urllib.request.urlopen(endpoint + "/metrics", timeout=5) as reply:
-        for line in reply.read().decode().splitlines():
-            if line.startswith(COMMITS + " "):
-                return float(line.split()[1])
-    return 0.0
+# The Go program's `name value` lines as (measurement, value).
+GO_NAMES = {
+    "client_threads": ("mem_1client", "threads"),
+    "client_rss_kb": ("mem_1client", "rss_kb"),
+    "watchers_create_ms": ("mem_100watch", "create_ms"),
+    "watchers_threads": ("mem_100watch", "threads"),
+    "watchers_rss_kb": ("mem_100watch", "rss_kb"),
+    "sync_put_ops_per_s": ("seq_put", "ops_s"),
+    "sync_put_p50_us": ("seq_put", "p50_us"),
+    "sync_put_p99_us": ("seq_put", "p99_us"),
+    "sync_put_cpu_us_per_op": ("seq_put", "cpu_us_op"),
+    "sync_get_ops_per_s": ("seq_get", "ops_s"),
+    "sync_get_p50_us": ("seq_get", "p50_us"),
+    "sync_get_p99_us": ("seq_get", "p99_us"),
+    "sync_get_cpu_us_per_op": ("seq_get", "cpu_us_op"),
+    "async_put_ops_per_s": ("async_put", "ops_s"),
+    "async_put_cpu_us_per_op": ("async_put", "cpu_us_op"),
+    "end_rss_kb": ("async_put", "rss_kb"),
+    "end_threads": ("async_put", "threads"),
+}
 
 
-def settle(endpoint):
-    """Revokes every lease and empties etcd's read buffer (see the module docstring)."""
-    for lease in gateway(endpoint, "/v3/lease/leases", {}).get("leases", []):
+def parse(kind, output, label, results):
+    """Collects the program's values under its label: results[(measurement, value)][label]."""
+
+    def add(key, text):
         try:
-            gateway(endpoint, "/v3/lease/revoke", {"ID": lease["ID"]})
-        except OSError:
-            pass  # expired in the meantime
-    # Pending writes are committed within etcd's 100 ms batch interval; if there were none, no
-    # commit happens and the wait just times out.
-    start = commit_count(endpoint)
-    wait_until(lambda: commit_count(endpoint) > start, 1.0)
-    start = commit_count(endpoint)
-    gateway(endpoint, "/v3/lease/grant", {"TTL": 60})
-    if not wait_until(lambda: commit_count(endpoint) > start, 5.0):
-        print("warning: no backend commit seen after the lease grant", file=sys.stderr)
-    for lease in gateway(endpoint, "/v3/lease/leases", {}).get("leases", []):
-        gateway(endpoint, "/v3/lease/revoke", {"ID": lease["ID"]})
+            results.setdefault(key, {}).setdefault(label, []).append(float(text))
+        except ValueError:
+            pass
 
-
-def parse(output, label, results):
-    """Collects `<lang> <measurement> key=value...` lines under the program's label."""
     for line in output.splitlines():
         words = line.split()
+        if kind == "go":
+            if len(words) == 2 and words[0] in GO_NAMES:
+                add(GO_NAMES[words[0]], words[1])
+            continue
         if len(words) < 3:
             continue
-        name = words[1]
         for word in words[2:]:
             key, sep, value = word.partition("=")
-            if not sep:
-                continue
-            try:
-                results.setdefault((name, key), {}).setdefault(label, []).append(float(value))
-            except ValueError:
-                pass
+            if sep and key != "n":
+                add((words[1], key), value)
 
 
 def fmt(value):
@@ -126,77 +104,84 @@ def fmt(value):
     return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
 
 
+def run_program(kind, path, endpoint, n, async_n):
+    env = dict(os.environ, BENCH_N=str(n), BENCH_ASYNC_N=str(async_n), ETCD_ENDPOINTS=endpoint)
+    args = [path, endpoint]
+    if kind == "go":
+        args += [str(n), str(async_n), "100"]
+    return subprocess.run(args, capture_output=True, text=True, timeout=900, env=env)
+
+
+def table(server, rounds, programs, results):
+    labels = [name for name, _ in programs]
+    ours = labels[0]
+    others = labels[1:]
+    header = ["measurement", "value"] + labels + [f"{ours}/{o}" for o in others]
+    rows = []
+    extra = sorted(k for k in results if k not in ROWS)
+    for key in ROWS + extra:
+        medians = {
+            label: statistics.median(results[key][label]) if label in results[key] else None
+            for label in labels
+        }
+        row = [key[0], key[1]] + [fmt(medians[label]) for label in labels]
+        for o in others:
+            a, b = medians[ours], medians[o]
+            row.append(f"{a / b:.2f}" if a is not None and b else "-")
+        rows.append(row)
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    print()
+    print(
+        f"etcd {server}: median of {rounds} round(s); lower is better except ops_s "
+        "(cpu_us_op: client CPU time per operation, all threads; vcsw_op: voluntary context "
+        "switches per operation)"
+    )
+    for row in [header] + rows:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+    sys.stdout.flush()
+
+
 def main(argv):
-    rounds = 1
-    programs = []
+    rounds, n, async_n = 3, 2000, 10000
+    servers, programs = [], []
     args = list(argv)
     while args:
         arg = args.pop(0)
         if arg == "--rounds":
             rounds = int(args.pop(0))
+        elif arg == "--n":
+            n = int(args.pop(0))
+        elif arg == "--async-n":
+            async_n = int(args.pop(0))
+        elif arg == "--server":
+            servers.append(tuple(args.pop(0).split("=", 1)))
         elif "=" in arg:
-            name, path = arg.split("=", 1)
-            programs.append((name, path))
+            programs.append(tuple(arg.split("=", 1)))
         else:
-            sys.exit(f"unexpected argument {arg!r} (want NAME=PATH or --rounds N)")
-    if not programs:
+            sys.exit(f"unexpected argument {arg!r}\n\n{__doc__}")
+    if not programs or not servers:
         sys.exit(__doc__)
-    endpoints = [e for e in os.environ.get("ETCD_ENDPOINTS", "").split(",") if e]
-    if not endpoints:
-        sys.exit("ETCD_ENDPOINTS is not set (run through examples/bench/run.sh)")
-    endpoint = endpoints[0]
-    if not endpoint.startswith("http"):
-        endpoint = "http://" + endpoint
+    for name, _ in programs:
+        if name not in ("cpp", "rust", "go"):
+            sys.exit(f"unknown program kind {name!r} (cpp, rust or go)")
 
-    results = {}
     failed = False
-    for r in range(rounds):
-        order = programs if r % 2 == 0 else list(reversed(programs))
-        for name, path in order:
-            if os.environ.get("BENCH_NO_SETTLE") != "1":
-                settle(endpoint)
-            print(f"# round {r + 1}: {name} ({path})", flush=True)
-            proc = subprocess.run(
-                [path, endpoint],
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-            sys.stdout.write(proc.stdout)
-            if proc.returncode != 0:
-                failed = True
-                sys.stderr.write(proc.stderr)
-                print(f"# {name} exited with code {proc.returncode}", flush=True)
-            parse(proc.stdout, name, results)
-
-    langs = [name for name, _ in programs]
-    header = ["measurement", "value"] + langs
-    if len(langs) == 2:
-        header.append(f"{langs[1]}/{langs[0]}")
-    rows = []
-    extra = sorted(
-        k for k in results if k not in ROWS and k[1] != "n" and k[0] in {name for name, _ in ROWS}
-    )
-    for key in ROWS + extra:
-        if key not in results:
-            continue
-        medians = [
-            statistics.median(results[key][lang]) if lang in results[key] else None
-            for lang in langs
-        ]
-        row = [key[0], key[1]] + [fmt(m) for m in medians]
-        if len(langs) == 2:
-            a, b = medians
-            row.append(f"{b / a:.2f}" if a and b is not None else "-")
-        rows.append(row)
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    print()
-    print(
-        f"median of {rounds} round(s); lower is better except ops_s "
-        "(cpu_us_op, vcsw_op: client CPU time and voluntary context switches per operation)"
-    )
-    for row in [header] + rows:
-        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+    for server, etcd in servers:
+        results = {}
+        for r in range(rounds):
+            order = programs if r % 2 == 0 else list(reversed(programs))
+            for name, path in order:
+                with EtcdCluster(etcd=etcd) as cluster:
+                    print(f"# etcd {server}, round {r + 1}: {name} ({path})", flush=True)
+                    proc = run_program(name, path, cluster.endpoints[0], n, async_n)
+                for line in proc.stdout.splitlines():
+                    print(line if name != "go" else f"go {line}")
+                if proc.returncode != 0:
+                    failed = True
+                    sys.stderr.write(proc.stderr)
+                    print(f"# {name} exited with code {proc.returncode}", flush=True)
+                parse(name, proc.stdout, name, results)
+        table(server, rounds, programs, results)
     return 1 if failed else 0
 
 

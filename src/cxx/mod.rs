@@ -62,10 +62,11 @@ fn lame_client() -> core::Client {
     core::Client::new("", core::ClientOptions::default())
 }
 
-fn kv_data(kv: &core::Kv) -> ffi::KvData {
+/// Moves a key-value pair into its bridge form (no copy of the key or value).
+fn kv_data(kv: core::Kv) -> ffi::KvData {
     ffi::KvData {
-        key: kv.key.clone(),
-        value: kv.value.clone(),
+        key: kv.key,
+        value: kv.value,
         create_revision: kv.create_revision,
         mod_revision: kv.mod_revision,
         version: kv.version,
@@ -80,12 +81,12 @@ fn response_data(r: core::Response) -> ffi::ResponseData {
         error_message: r.error_message,
         action: r.action,
         index: r.index,
-        value: kv_data(&r.value),
-        prev_value: kv_data(&r.prev_value),
-        values: r.values.iter().map(kv_data).collect(),
+        value: kv_data(r.value),
+        prev_value: kv_data(r.prev_value),
+        values: r.values.into_iter().map(kv_data).collect(),
         events: r
             .events
-            .iter()
+            .into_iter()
             .map(|e| ffi::EventData {
                 event_type: match e.event_type {
                     core::EventType::Put => 0,
@@ -93,9 +94,9 @@ fn response_data(r: core::Response) -> ffi::ResponseData {
                     core::EventType::Invalid => 2,
                 },
                 has_kv: e.kv.is_some(),
-                kv: e.kv.as_ref().map(kv_data).unwrap_or_default(),
+                kv: e.kv.map(kv_data).unwrap_or_default(),
                 has_prev_kv: e.prev_kv.is_some(),
-                prev_kv: e.prev_kv.as_ref().map(kv_data).unwrap_or_default(),
+                prev_kv: e.prev_kv.map(kv_data).unwrap_or_default(),
             })
             .collect(),
         compact_revision: r.compact_revision,

@@ -73,8 +73,8 @@ fn change_data(c: &core::Change) -> ffi::ResponseData {
         }
         .into(),
         index: c.value.mod_revision,
-        value: kv_data(&c.value),
-        prev_value: c.prev.as_ref().map(kv_data).unwrap_or_default(),
+        value: kv_data(c.value.clone()),
+        prev_value: c.prev.clone().map(kv_data).unwrap_or_default(),
         ..Default::default()
     }
 }
@@ -112,7 +112,7 @@ pub(super) fn discovery_snapshot(discovery: &ServiceDiscovery) -> ffi::ResponseD
     ffi::ResponseData {
         action: "get".into(),
         index: revision,
-        values: values.iter().map(kv_data).collect(),
+        values: values.into_iter().map(kv_data).collect(),
         ..Default::default()
     }
 }
