@@ -256,11 +256,14 @@ fn apply_listing(st: &mut State, values: Vec<Kv>, revision: i64) -> Vec<Change> 
 /// Applies one batch of watch events and returns the changes.
 fn apply_events(st: &mut State, strip: &[u8], resp: &Response) -> Vec<Change> {
     let mut changes = Vec::new();
+    // What the view held before this response: one revision can change many keys (a
+    // transaction, a revoked lease), so the threshold must not move within the response.
+    let listed = st.revision;
     for e in &resp.events {
         let Some(kv) = e.kv.clone().map(|kv| clean(strip, kv)) else {
             continue;
         };
-        if kv.mod_revision <= st.revision && st.revision > 0 && kv.mod_revision > 0 {
+        if kv.mod_revision <= listed && listed > 0 && kv.mod_revision > 0 {
             // Already part of the listing: never reported twice.
             continue;
         }

@@ -18,46 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "etcd/etcd.h"
-
-static int passed;
-static int failed;
-
-static int check(int ok, const char *what, const char *file, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
-  }
-  return ok;
-}
-
-#define CHECK(cond) check((cond) ? 1 : 0, #cond, __FILE__, __LINE__)
-
-/* A NUL-terminated string as a (pointer, length) argument pair. */
-#define S(s) (s), strlen(s)
-
-static int bytes_eq(etcd_bytes b, const char *data, size_t len) {
-  return b.len == len && (len == 0 || memcmp(b.data, data, len) == 0);
-}
-
-static int bytes_is(etcd_bytes b, const char *s) { return bytes_eq(b, s, strlen(s)); }
-
-static int text_is(const char *text, const char *expected) {
-  return text != NULL && strcmp(text, expected) == 0;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *endpoints(void) {
-  const char *e = getenv("ETCD_ENDPOINTS");
-  return e != NULL ? e : "http://127.0.0.1:2379";
-}
+#include "check.h"
 
 /* "/c-tests/<pid>/<test>/<suffix>" */
 static const char *key(char *buf, size_t size, const char *test, const char *suffix) {
@@ -1045,6 +1006,5 @@ int main(void) {
     test_options_limits(client);
     etcd_client_free(client);
   }
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return check_summary();
 }

@@ -16,40 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "etcd/etcd.h"
-
-static int passed;
-static int failed;
-
-static int check(int ok, const char *what, const char *file, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
-  }
-  return ok;
-}
-
-#define CHECK(cond) check((cond) ? 1 : 0, #cond, __FILE__, __LINE__)
-#define S(s) (s), strlen(s)
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "check.h"
 
 static void pause_ms(int ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;
   ts.tv_nsec = (long)(ms % 1000) * 1000000L;
   nanosleep(&ts, NULL);
-}
-
-static const char *endpoints(void) {
-  const char *e = getenv("ETCD_ENDPOINTS");
-  return e != NULL ? e : "http://127.0.0.1:2379";
 }
 
 /* Number of keys under `prefix` in etcd. */
@@ -241,6 +214,5 @@ int main(void) {
     test_register_discover_revoke(client);
     etcd_client_free(client);
   }
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return check_summary();
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use etcd_cpp_rs::core::{
     Change, ChangeKind, Client, KeyRange, Kv, RegistryOptions, Request, ServiceDiscovery,
-    ServiceRegistry,
+    ServiceRegistry, Transaction, TxnOperation,
 };
 
 use crate::etcd::{wait_until, Cluster};
@@ -259,6 +259,47 @@ fn discovery_lists_then_watches_with_no_gap_and_no_duplicate() {
         &log.lock().unwrap()
     ) == want));
     assert_eq!(d.listings(), 1);
+}
+
+#[test]
+fn discovery_reports_every_key_of_one_revision() {
+    // A transaction that writes several keys and a revoked lease that deletes several keys each
+    // change them all at one revision; the view must report every one of them.
+    let c = client();
+    let p = prefix("disc_one_rev");
+    let (log, listener) = recorder();
+    let d = ServiceDiscovery::new(&c, p.as_bytes(), Some(listener));
+    assert!(d.wait_ready(Duration::from_secs(5)));
+    let txn = Transaction {
+        success: (0..3)
+            .map(|i| TxnOperation::Put {
+                key: b(&format!("{p}txn{i}")),
+                value: b("v"),
+                lease: 0,
+                prev_kv: false,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    assert!(call(&c, Request::Txn(txn)).is_ok());
+    let reg = ServiceRegistry::new(&c, options(30), None);
+    for i in 0..3 {
+        assert!(reg.add(&b(&format!("{p}reg{i}")), &b("h")).is_ok());
+    }
+    let (_, want) = contents(&c, &p);
+    assert_eq!(want.len(), 6);
+    assert!(wait_until(Duration::from_secs(5), || view(&d) == want));
+    drop(reg); // revokes the lease: three deletes at one revision
+    let (_, want) = contents(&c, &p);
+    assert_eq!(want.len(), 3);
+    assert!(wait_until(Duration::from_secs(5), || view(&d) == want));
+    assert!(wait_until(Duration::from_secs(5), || replay(
+        &log.lock().unwrap()
+    ) == want));
+    let log = log.lock().unwrap();
+    let count = |kind: ChangeKind| log.iter().filter(|ch| ch.kind == kind).count();
+    assert_eq!(count(ChangeKind::Added), 6);
+    assert_eq!(count(ChangeKind::Removed), 3);
 }
 
 #[test]
