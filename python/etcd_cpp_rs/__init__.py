@@ -62,7 +62,7 @@ from .client import (
     logger,
     set_log_level,
 )
-from .registry import ServiceDiscovery, ServiceRegistry
+from .registry import Change, ServiceDiscovery, ServiceRegistry
 
 #: The library version (the C API's ``etcd_version()``).
 __version__: str = _lib.etcd_version().decode()
@@ -73,6 +73,7 @@ __all__ = [
     "KeepAlive",
     "ServiceRegistry",
     "ServiceDiscovery",
+    "Change",
     "Response",
     "Value",
     "Event",

@@ -1,6 +1,7 @@
 """asyncio API: :class:`Client` with the blocking client's operations as coroutines (key-value,
 leases, transactions, locks, elections, members, maintenance), watchers and election observers
-as async iterators, keep-alives and locks as async context managers.
+as async iterators, keep-alives and locks as async context managers, and the service registry
+and discovery view (:class:`ServiceRegistry`, :class:`ServiceDiscovery`).
 
 No thread is started per call: each operation starts the library's request (the C API's
 ``etcd_client_<op>_start``) and returns at once; the library calls back from its own callback
@@ -31,12 +32,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import itertools
+import threading
 import weakref
 from ctypes import byref, c_bool, c_void_p
 from typing import Any, Callable, Deque, Dict, Generator, List, Optional, Sequence, Union
 
 from . import _native
 from . import client as _sync
+from . import registry as _registry
 from ._native import lib
 from .client import (
     BytesLike,
@@ -49,6 +52,7 @@ from .client import (
     Member,
     Response,
     Txn,
+    Value,
     WatchError,
     _bytes,
     _callable,
@@ -58,8 +62,18 @@ from .client import (
     _release,
     _response,
 )
+from .registry import Change
 
-__all__ = ["Client", "Watcher", "KeepAlive", "Lock", "Observer"]
+__all__ = [
+    "Client",
+    "Watcher",
+    "KeepAlive",
+    "Lock",
+    "Observer",
+    "ServiceRegistry",
+    "ServiceDiscovery",
+    "Change",
+]
 
 # ------------------------------------------------------------------------------------------------
 # Calls in flight: the library's completion callback -> the loop
@@ -72,18 +86,19 @@ _tokens = itertools.count(1)
 
 
 class _Bridge:
-    """Hands finished calls to one event loop. The library's threads append to ``ready`` and
-    wake the loop with ``call_soon_threadsafe`` only when no wake-up is pending already, so a
-    burst of completions costs one wake-up, not one each."""
+    """Hands work finished on the library's threads to one event loop: they append a
+    completion (a callable run on the loop) to ``ready`` and wake the loop with
+    ``call_soon_threadsafe`` only when no wake-up is pending already, so a burst of completions
+    costs one wake-up, not one each. Completions run in the order they were handed over."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.ready: Deque[_Pending] = collections.deque()
+        self.ready: Deque[Callable[[], None]] = collections.deque()
         self.scheduled = False
 
-    def notify(self, pending: _Pending) -> None:
-        """Library thread: ``pending`` has finished."""
-        self.ready.append(pending)
+    def notify(self, completion: Callable[[], None]) -> None:
+        """Library thread: ``completion`` is to run on the loop."""
+        self.ready.append(completion)
         if not self.scheduled:
             self.scheduled = True
             try:
@@ -92,12 +107,13 @@ class _Bridge:
                 pass
 
     def drain(self) -> None:
-        """Loop thread: completes every finished call. ``scheduled`` is reset before the queue
-        is emptied, so a call finishing meanwhile either is taken here or schedules a drain."""
+        """Loop thread: runs every completion handed over. ``scheduled`` is reset before the
+        queue is emptied, so one handed over meanwhile either is taken here or schedules a
+        drain."""
         self.scheduled = False
         ready = self.ready
         while ready:
-            ready.popleft().complete()
+            ready.popleft()()
 
 
 _bridges: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Bridge] = (
@@ -168,7 +184,7 @@ def _on_call_done(token: Optional[int]) -> None:
     # A library callback thread: hand over to the loop, touch nothing else.
     pending = _pending.get(token or 0)
     if pending is not None:
-        pending.bridge.notify(pending)
+        pending.bridge.notify(pending.complete)
 
 
 def _start(handle: int, fn: Callable[..., int], args: Sequence[Any]) -> asyncio.Future:
@@ -928,3 +944,302 @@ class Observer:
             self.close()
         except Exception:  # interpreter teardown
             pass
+
+
+# ------------------------------------------------------------------------------------------------
+# Service registration and discovery
+# ------------------------------------------------------------------------------------------------
+
+
+class _Job:
+    """A blocking library call run by a :class:`_Serial` and the future its result goes to."""
+
+    __slots__ = ("fn", "future", "bridge", "result", "error")
+
+    def __init__(self, fn: Callable[[], Any], future: asyncio.Future, bridge: _Bridge) -> None:
+        self.fn = fn
+        self.future = future
+        self.bridge = bridge
+        self.result: Any = None
+        self.error: Optional[BaseException] = None
+
+    def run(self) -> None:
+        """The worker thread: runs the call and hands its outcome to the loop."""
+        try:
+            self.result = self.fn()
+        except BaseException as error:  # goes to the awaiting task
+            self.error = error
+        self.fn = None  # type: ignore[assignment]
+        self.bridge.notify(self.complete)
+
+    def complete(self) -> None:
+        """Loop thread: settles the future, unless its task gave up waiting (cancelled)."""
+        if self.future.done():
+            return
+        if self.error is not None:
+            self.future.set_exception(self.error)
+        else:
+            self.future.set_result(self.result)
+
+
+class _Serial:
+    """Runs the blocking calls of one service registry (the C API's ``etcd_registry_*``, which
+    have no ``_start`` twins) one after another on one thread, and hands each outcome to the
+    caller's loop through its :class:`_Bridge`. The library serialises a registry's writes
+    anyway, so one thread loses no concurrency. The thread exists only while there is work: it
+    ends after ``LINGER`` seconds without a call, so an idle registry owns no thread, and calls
+    awaited one after another reuse it instead of starting one each."""
+
+    LINGER = 1.0
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._jobs: Deque[_Job] = collections.deque()
+        self._running = False
+
+    def submit(self, fn: Callable[[], Any]) -> asyncio.Future:
+        """Loop thread: queues ``fn`` and returns the future of its result."""
+        loop = asyncio.get_running_loop()
+        job = _Job(fn, loop.create_future(), _bridge(loop))
+        with self._cond:
+            self._jobs.append(job)
+            if self._running:
+                self._cond.notify()
+            else:
+                self._running = True
+                threading.Thread(target=self._run, name="etcd-aio-registry", daemon=True).start()
+        return job.future
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._jobs:
+                    self._cond.wait(self.LINGER)
+                    if not self._jobs:
+                        self._running = False
+                        return
+                job = self._jobs.popleft()
+            job.run()
+
+
+def _ignore_outcome(future: asyncio.Future) -> None:
+    # Marks an exception as seen: it is raised again to whoever awaits the future.
+    if not future.cancelled():
+        future.exception()
+
+
+def _call_on_loop(callback: Callable[..., Any], *args: Any) -> None:
+    try:
+        callback(*args)
+    except Exception:
+        _sync._report_callback_error("a service registry callback")
+
+
+class ServiceRegistry:
+    """Entries kept registered under one lease of ``ttl`` seconds, with coroutines (see
+    :class:`etcd_cpp_rs.ServiceRegistry`)::
+
+        async with aio.ServiceRegistry(client, ttl=5) as registry:
+            await registry.add("/service/api/1", "10.0.0.1:8080")
+            await serve()
+
+    Creating it (inside a running loop) starts granting the lease; ``async with``,
+    ``await registry`` and :meth:`start` wait for the grant, and calls made before it are
+    queued behind it. When the lease is lost (expired, revoked) a new one is granted and every
+    entry written again within a second; ``on_reregistered(old, new)`` is then called on the
+    event loop. Leaving the ``async with`` block or :meth:`close` revokes the lease unless
+    ``revoke_on_close`` is false, so watchers see the deletions at once instead of after the TTL.
+
+    The library's registry calls block, so they run one after another on one thread per
+    registry, which exists only while calls are queued (it ends after a second without one).
+    Cancelling the task that awaits :meth:`add` or :meth:`remove` stops the waiting, not the
+    write.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        ttl: int = 10,
+        on_reregistered: Optional[Callable[[int, int], None]] = None,
+        revoke_on_close: bool = True,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        ttl = _int(ttl, "ttl", minimum=1)
+        _callable(on_reregistered, "on_reregistered")
+        self._registry: Optional[_registry.ServiceRegistry] = None
+        self._closing: Optional[asyncio.Future] = None
+        self._serial = _Serial()
+        relay: Optional[Callable[[int, int], None]] = None
+        if on_reregistered is not None:
+            user = on_reregistered
+
+            def relay(old: int, new: int) -> None:  # a library thread -> the loop
+                try:
+                    loop.call_soon_threadsafe(_call_on_loop, user, old, new)
+                except RuntimeError:  # the loop is closed
+                    pass
+
+        ops = client._ops
+
+        def open_registry() -> None:
+            self._registry = _registry.ServiceRegistry(ops, ttl, relay, revoke_on_close)
+
+        self._opened = self._serial.submit(open_registry)
+        self._opened.add_done_callback(_ignore_outcome)
+
+    async def start(self) -> ServiceRegistry:
+        """Waits until the first lease was asked for (granted, or the registry keeps trying in
+        the background when the cluster does not answer)."""
+        await asyncio.shield(self._opened)
+        return self
+
+    def __await__(self) -> Generator[Any, None, ServiceRegistry]:
+        return self.start().__await__()
+
+    async def __aenter__(self) -> ServiceRegistry:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _submit(self, op: Callable[[_registry.ServiceRegistry], Response]) -> asyncio.Future:
+        if self._closing is not None:
+            raise EtcdError("the service registry is closed")
+
+        def call() -> Response:
+            registry = self._registry
+            if registry is None:
+                raise EtcdError("the service registry could not be started")
+            return op(registry)
+
+        return self._serial.submit(call)
+
+    async def add(self, key: BytesLike, value: BytesLike) -> Response:
+        """Registers ``key = value`` and writes it now; returns the write's response (error 14
+        while no lease is held: the entry is written once one is granted)."""
+        k, v = _bytes(key, "key"), _bytes(value, "value")
+        return await self._submit(lambda registry: registry.add(k, v))
+
+    async def remove(self, key: BytesLike) -> Response:
+        """Unregisters ``key`` and deletes it from etcd."""
+        k = _bytes(key, "key")
+        return await self._submit(lambda registry: registry.remove(k))
+
+    @property
+    def lease(self) -> int:
+        """The current lease (0 before the grant, while none is held and once closed)."""
+        registry = self._registry
+        return registry.lease if registry is not None and self._closing is None else 0
+
+    async def close(self) -> None:
+        """Stops the registry (after the calls queued before) and, by default, revokes its
+        lease, waiting at most about a second when the cluster does not answer. Idempotent;
+        the registry is closed even if the awaiting task is cancelled."""
+        if self._closing is None:
+
+            def free() -> None:
+                registry, self._registry = self._registry, None
+                if registry is not None:
+                    registry.close()
+
+            self._closing = self._serial.submit(free)
+        await asyncio.shield(self._closing)
+
+
+class _ChangeQueue:
+    """A discovery view's changes: library callback thread -> the loop's queue, in order."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.bridge = _bridge(loop)
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.ended = False
+
+    def push(self, change: Change) -> None:
+        """Library thread."""
+        self.bridge.notify(lambda: self._put(change))
+
+    def _put(self, change: Change) -> None:
+        if not self.ended:
+            self.queue.put_nowait(change)
+
+    def end(self) -> None:
+        if not self.ended:
+            self.ended = True
+            self.queue.put_nowait(_END)
+
+
+class ServiceDiscovery:
+    """A live, consistent view of the keys under ``prefix`` as an async iterator of
+    :class:`~etcd_cpp_rs.Change` objects (see :class:`etcd_cpp_rs.ServiceDiscovery`)::
+
+        async with aio.ServiceDiscovery(client, "/service/api/") as view:
+            await view.wait_ready()
+            print(view.snapshot())
+            async for change in view:
+                print(change.kind, change.key, change.value.value, change.prev)
+
+    The first listing's entries come first, as ``"added"`` changes, then every change in
+    order, ``"updated"`` and ``"removed"`` ones with the entry as it was before (``prev``). The
+    view resumes after a disconnect and lists again after compaction, so iteration only ends
+    when the view is closed (leaving the ``async with`` block, :meth:`close`). Changes reach the
+    loop from the library's callback threads through ``call_soon_threadsafe``; cancelling a task
+    that awaits the next change loses none.
+    """
+
+    def __init__(self, client: Client, prefix: BytesLike) -> None:
+        self._changes = _ChangeQueue(asyncio.get_running_loop())
+        self._view = _registry.ServiceDiscovery(client._ops, prefix, on_change=self._changes.push)
+
+    async def wait_ready(self, timeout: Optional[float] = 10.0) -> bool:
+        """Waits at most ``timeout`` seconds (None: no limit) for the first listing, without
+        blocking the loop; returns whether it is in."""
+        view = self._view
+        return await _poll(lambda: view.wait_ready(0), timeout)
+
+    def __aiter__(self) -> ServiceDiscovery:
+        return self
+
+    async def __anext__(self) -> Change:
+        change = await self.next_change()
+        if change is None:
+            raise StopAsyncIteration
+        return change
+
+    async def next_change(self, timeout: Optional[float] = None) -> Optional[Change]:
+        """The next change, waiting up to ``timeout`` seconds (None: as long as it takes).
+        Returns None once the view is closed; raises asyncio.TimeoutError if no change came in
+        time."""
+        queue = self._changes.queue
+        if timeout is None:
+            item = await queue.get()
+        else:
+            item = await asyncio.wait_for(queue.get(), timeout)
+        if item is _END:
+            queue.put_nowait(_END)  # stays ended for later calls
+            return None
+        return item
+
+    def values(self) -> List[Value]:
+        """The entries, sorted by key."""
+        return self._view.values()
+
+    def snapshot(self) -> Dict[str, str]:
+        """The entries as ``{key: value}`` (texts decoded as UTF-8)."""
+        return self._view.snapshot()
+
+    @property
+    def revision(self) -> int:
+        """The revision the view is current at (0 before the first listing)."""
+        return self._view.revision
+
+    def close(self) -> None:
+        """Stops following (promptly, even with the cluster down); iteration then ends after
+        the changes already received. Idempotent."""
+        self._view.close()
+        self._changes.end()
+
+    async def __aenter__(self) -> ServiceDiscovery:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()

@@ -18,7 +18,7 @@ again after compaction instead of ending. Both run on the library's C API, like 
 from __future__ import annotations
 
 from ctypes import byref, c_void_p
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, NamedTuple, Optional
 
 from . import _native
 from ._native import lib
@@ -46,6 +46,25 @@ _NO_REGISTRY_CALLBACK = _native.REGISTRY_CALLBACK()
 _NO_DISCOVERY_CALLBACK = _native.DISCOVERY_CALLBACK()
 
 ADDED, UPDATED, REMOVED = 0, 1, 2
+_KINDS = ("added", "updated", "removed")
+
+
+class Change(NamedTuple):
+    """One change of a :class:`ServiceDiscovery` view.
+
+    ``kind`` is ``"added"`` (a new key, also every key of the first listing), ``"updated"`` (a
+    new value for a key already in the view) or ``"removed"``; ``value`` is the entry now (for a
+    removal only its key is set) and ``prev`` the entry before (None for an addition).
+    """
+
+    kind: str
+    value: Value
+    prev: Optional[Value]
+
+    @property
+    def key(self) -> bytes:
+        """The entry's key."""
+        return self.value.key
 
 
 def _take(out: c_void_p) -> Response:
@@ -66,13 +85,16 @@ def _on_reregistered(token: Optional[int], old: int, new: int) -> None:
 
 
 class _DiscoveryState:
-    def __init__(self, on_added, on_updated, on_removed) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, on_added, on_updated, on_removed, on_change) -> None:  # type: ignore[no-untyped-def]
         self.on_added = on_added
         self.on_updated = on_updated
         self.on_removed = on_removed
+        self.on_change = on_change
 
     def deliver(self, kind: int, value: Value, prev: Optional[Value]) -> None:
         try:
+            if self.on_change:
+                self.on_change(Change(_KINDS[kind], value, prev))
             if kind == ADDED and self.on_added:
                 self.on_added(value)
             elif kind == UPDATED and self.on_updated:
@@ -179,7 +201,8 @@ class ServiceDiscovery:
 
     The callbacks run on a library thread, one change at a time and in order; the first
     listing's entries arrive through ``on_added``. ``on_updated(value, previous)`` and
-    ``on_removed(previous)`` get the entry as it was before. The view resumes after a
+    ``on_removed(previous)`` get the entry as it was before; ``on_change`` gets every change as
+    a :class:`Change` (before the callback of its kind). The view resumes after a
     disconnect and, when its revision was compacted, lists again and reports the difference.
     """
 
@@ -190,14 +213,17 @@ class ServiceDiscovery:
         on_added: Optional[Callable[[Value], None]] = None,
         on_updated: Optional[Callable[[Value, Value], None]] = None,
         on_removed: Optional[Callable[[Value], None]] = None,
+        on_change: Optional[Callable[[Change], None]] = None,
     ) -> None:
         self._handle: Optional[int] = None
         p = _bytes(prefix, "prefix")
         for name, cb in (("on_added", on_added), ("on_updated", on_updated)):
             _callable(cb, name)
         _callable(on_removed, "on_removed")
-        wanted = any((on_added, on_updated, on_removed))
-        token = _register(_DiscoveryState(on_added, on_updated, on_removed)) if wanted else 0
+        _callable(on_change, "on_change")
+        wanted = any((on_added, on_updated, on_removed, on_change))
+        state = _DiscoveryState(on_added, on_updated, on_removed, on_change)
+        token = _register(state) if wanted else 0
         out = c_void_p()
         try:
             _check(

@@ -103,3 +103,24 @@ def test_discovery_of_an_unreachable_cluster_closes_promptly():
         start = time.monotonic()
         d.close()
         assert time.monotonic() - start < 1.0
+
+
+def test_discovery_on_change_gets_every_change_as_a_change(client, prefix):
+    client.put(prefix + "x", "1")
+    changes = []
+    removed = []
+    with etcd_cpp_rs.ServiceDiscovery(
+        client, prefix, on_change=changes.append, on_removed=removed.append
+    ) as d:
+        assert d.wait_ready(5)
+        client.put(prefix + "x", "2")
+        client.rm(prefix + "x")
+        assert wait_until(lambda: len(removed) == 1, 5)
+    assert [(c.kind, c.key, c.value.value, c.prev and c.prev.value) for c in changes] == [
+        ("added", (prefix + "x").encode(), b"1", None),
+        ("updated", (prefix + "x").encode(), b"2", b"1"),
+        ("removed", (prefix + "x").encode(), b"", b"2"),
+    ]
+    assert isinstance(changes[0], etcd_cpp_rs.Change)
+    with pytest.raises(TypeError):
+        etcd_cpp_rs.ServiceDiscovery(client, prefix, on_change=5)
