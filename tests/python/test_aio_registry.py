@@ -113,12 +113,6 @@ def test_close_revokes_the_lease_so_the_view_sees_the_delete_at_once(endpoints, 
     assert snapshot == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core's discovery view (src/core/discovery.rs, apply_events) raises its revision "
-    "after each event of a batch, so the other deletions of one revision (a revoked lease with "
-    "several keys) are skipped as if already listed",
-)
 def test_close_with_several_entries_reports_every_delete(endpoints, prefix):
     removed, took, snapshot = run(close_and_watch_removals(endpoints, prefix, 3))
     assert took < 2.0, took
