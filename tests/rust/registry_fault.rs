@@ -164,8 +164,16 @@ fn registry_and_discovery_survive_faults_at_scale() {
          {:?} from noticing the loss to the last entry written",
         reg.last_rewrite()
     );
-    assert!(rereg < Duration::from_secs(1), "took {rereg:?}");
-    assert!(reg.last_rewrite() < Duration::from_secs(1));
+    // The promise: every entry written again within 1 s of seeing the loss. From the command's
+    // return the time also holds the registry's check interval (250 ms) and this test's own
+    // listings of 1,000 keys while it polls, which on two shared cores has reached ~0.9 s; the
+    // 20-entry test in registry.rs holds the 1 s bound from the revoke itself.
+    assert!(
+        reg.last_rewrite() < Duration::from_secs(1),
+        "{:?}",
+        reg.last_rewrite()
+    );
+    assert!(rereg < Duration::from_secs(2), "took {rereg:?}");
     assert!(all_views_match(&ds, &admin, p, Duration::from_secs(10)));
 
     // Compaction while the pinned discoverers are disconnected.
