@@ -37,17 +37,9 @@ void install_scheduler() {
 #endif
 }
 
-// Sends `request` and calls `on_response` with the answer on a library callback thread.
-void execute_async(detail::ClientHandle const& handle, ffi::RequestData const& request,
-                   std::function<void(ffi::ResponseData const&)> on_response) {
-  std::unique_ptr<ffi::ResponseSink> sink(new ffi::ResponseSink(std::move(on_response)));
-  ffi::client_execute_async(*handle.client, request, std::move(sink));
-}
-
 // The task's completion only converts the answer and sets the event (waking get() and handing
 // continuations to the scheduler), so it runs right on the runtime thread that got the answer.
-pplx::task<Response> execute_async(detail::ClientHandle const& handle,
-                                   ffi::RequestData const& request) {
+pplx::task<Response> execute_async(detail::ClientHandle const& handle, req::Request request) {
   pplx::task_completion_event<Response> done;
   std::unique_ptr<ffi::ResponseSink> sink(
       new ffi::ResponseSink([done](ffi::ResponseData const& data) {
@@ -57,7 +49,7 @@ pplx::task<Response> execute_async(detail::ClientHandle const& handle,
           done.set_exception(std::current_exception());
         }
       }));
-  ffi::client_execute_completing(*handle.client, request, std::move(sink));
+  ffi::client_execute_completing(*handle.client, std::move(request), std::move(sink));
   return pplx::task<Response>(done);
 }
 

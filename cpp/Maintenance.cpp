@@ -12,16 +12,16 @@ namespace maintenance {
 
 namespace {
 
-ffi::RequestData request(ffi::Op op, std::string const& endpoint) {
-  ffi::RequestData r = detail::request::make(op);
-  r.endpoint = rust::String::lossy(endpoint);
+detail::request::Request request(ffi::Op op, std::string const& endpoint) {
+  detail::request::Request r = detail::request::make(op);
+  r->set_endpoint(detail::as_slice(endpoint));
   return r;
 }
 
-ffi::RequestData compact_request(int64_t revision, bool physical) {
-  ffi::RequestData r = detail::request::make(ffi::Op::Compact);
-  r.revision = revision;
-  r.physical = physical;
+detail::request::Request compact_request(int64_t revision, bool physical) {
+  detail::request::Request r = detail::request::make(ffi::Op::Compact);
+  r->set_revision(revision);
+  r->set_physical(physical);
   return r;
 }
 
@@ -47,7 +47,7 @@ MemberStatus to_status(ffi::ResponseData const& data) {
 
 // Completes a task with `convert(answer)` right on the runtime thread that got the answer.
 template <class T, class Convert>
-pplx::task<T> execute_async(Client& client, ffi::RequestData const& request, Convert convert) {
+pplx::task<T> execute_async(Client& client, detail::request::Request request, Convert convert) {
   pplx::task_completion_event<T> done;
   std::unique_ptr<ffi::ResponseSink> sink(
       new ffi::ResponseSink([done, convert](ffi::ResponseData const& data) {
@@ -57,7 +57,7 @@ pplx::task<T> execute_async(Client& client, ffi::RequestData const& request, Con
           done.set_exception(std::current_exception());
         }
       }));
-  ffi::client_execute_completing(*detail::HandleAccess::of(client)->client, request,
+  ffi::client_execute_completing(*detail::HandleAccess::of(client)->client, std::move(request),
                                  std::move(sink));
   return pplx::task<T>(done);
 }

@@ -193,8 +193,8 @@ inline Response to_response(ffi::ResponseData const& data) {
 }
 
 // Blocking execution on a connection.
-inline Response execute(ClientHandle const& handle, ffi::RequestData const& request) {
-  return to_response(ffi::client_execute(*handle.client, request));
+inline Response execute(ClientHandle const& handle, rust::Box<ffi::Request> request) {
+  return to_response(ffi::client_execute(*handle.client, std::move(request)));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -203,211 +203,202 @@ inline Response execute(ClientHandle const& handle, ffi::RequestData const& requ
 
 namespace request {
 
-inline ffi::RequestData make(ffi::Op op) {
-  ffi::RequestData r;
-  r.op = op;
+using Request = rust::Box<ffi::Request>;
+
+inline Request make(ffi::Op op) { return ffi::request_new(op); }
+
+inline Request make(ffi::Op op, std::string const& key) {
+  Request r = make(op);
+  r->set_key(as_slice(key));
   return r;
 }
 
-inline ffi::RequestData make(ffi::Op op, std::string const& key) {
-  ffi::RequestData r = make(op);
-  r.key = to_bytes(key);
-  return r;
-}
+inline Request head() { return make(ffi::Op::Head); }
 
-inline ffi::RequestData head() { return make(ffi::Op::Head); }
-
-inline ffi::RequestData get(std::string const& key, int64_t revision) {
-  ffi::RequestData r = make(ffi::Op::Get, key);
-  r.revision = revision;
+inline Request get(std::string const& key, int64_t revision) {
+  Request r = make(ffi::Op::Get, key);
+  r->set_revision(revision);
   return r;
 }
 
 // Set (also `put`), Add and Modify.
-inline ffi::RequestData write(ffi::Op op, std::string const& key, std::string const& value,
-                              int64_t lease) {
-  ffi::RequestData r = make(op, key);
-  r.value = to_bytes(value);
-  r.lease = lease;
+inline Request write(ffi::Op op, std::string const& key, std::string const& value, int64_t lease) {
+  Request r = make(op, key);
+  r->set_value(as_slice(value));
+  r->set_lease(lease);
   return r;
 }
 
-inline ffi::RequestData modify_if(std::string const& key, std::string const& value,
-                                  std::string const& old_value, int64_t lease) {
-  ffi::RequestData r = write(ffi::Op::ModifyIfValue, key, value, lease);
-  r.old_value = to_bytes(old_value);
+inline Request modify_if(std::string const& key, std::string const& value,
+                         std::string const& old_value, int64_t lease) {
+  Request r = write(ffi::Op::ModifyIfValue, key, value, lease);
+  r->set_old_value(as_slice(old_value));
   return r;
 }
 
-inline ffi::RequestData modify_if(std::string const& key, std::string const& value,
-                                  int64_t old_index, int64_t lease) {
-  ffi::RequestData r = write(ffi::Op::ModifyIfIndex, key, value, lease);
-  r.old_index = old_index;
+inline Request modify_if(std::string const& key, std::string const& value, int64_t old_index,
+                         int64_t lease) {
+  Request r = write(ffi::Op::ModifyIfIndex, key, value, lease);
+  r->set_old_index(old_index);
   return r;
 }
 
-inline ffi::RequestData rm(std::string const& key) { return make(ffi::Op::Rm, key); }
+inline Request rm(std::string const& key) { return make(ffi::Op::Rm, key); }
 
-inline ffi::RequestData rm_if(std::string const& key, std::string const& old_value) {
-  ffi::RequestData r = make(ffi::Op::RmIfValue, key);
-  r.old_value = to_bytes(old_value);
+inline Request rm_if(std::string const& key, std::string const& old_value) {
+  Request r = make(ffi::Op::RmIfValue, key);
+  r->set_old_value(as_slice(old_value));
   return r;
 }
 
-inline ffi::RequestData rm_if(std::string const& key, int64_t old_index) {
-  ffi::RequestData r = make(ffi::Op::RmIfIndex, key);
-  r.old_index = old_index;
+inline Request rm_if(std::string const& key, int64_t old_index) {
+  Request r = make(ffi::Op::RmIfIndex, key);
+  r->set_old_index(old_index);
   return r;
 }
 
-inline ffi::RequestData rmdir(std::string const& key, bool recursive) {
-  ffi::RequestData r = make(ffi::Op::Rmdir, key);
-  r.recursive = recursive;
+inline Request rmdir(std::string const& key, bool recursive) {
+  Request r = make(ffi::Op::Rmdir, key);
+  r->set_recursive(recursive);
   return r;
 }
 
-inline ffi::RequestData rmdir(std::string const& key, std::string const& range_end) {
-  ffi::RequestData r = make(ffi::Op::Rmdir, key);
-  r.range_end = to_bytes(range_end);
-  r.has_range_end = true;
+inline Request rmdir(std::string const& key, std::string const& range_end) {
+  Request r = make(ffi::Op::Rmdir, key);
+  r->set_range_end(as_slice(range_end));
   return r;
 }
 
 // `ls` / `keys` over the prefix `key`.
-inline ffi::RequestData ls(std::string const& key, size_t limit, int64_t revision, bool keys_only) {
-  ffi::RequestData r = make(ffi::Op::Ls, key);
-  r.recursive = true;
-  r.limit = static_cast<int64_t>(limit);
-  r.revision = revision;
-  r.keys_only = keys_only;
+inline Request ls(std::string const& key, size_t limit, int64_t revision, bool keys_only) {
+  Request r = make(ffi::Op::Ls, key);
+  r->set_recursive(true);
+  r->set_limit(static_cast<int64_t>(limit));
+  r->set_revision(revision);
+  r->set_keys_only(keys_only);
   return r;
 }
 
 // `ls` / `keys` over [key, range_end).
-inline ffi::RequestData ls(std::string const& key, std::string const& range_end, size_t limit,
-                           int64_t revision, bool keys_only) {
-  ffi::RequestData r = ls(key, limit, revision, keys_only);
-  r.recursive = false;
-  r.range_end = to_bytes(range_end);
-  r.has_range_end = true;
+inline Request ls(std::string const& key, std::string const& range_end, size_t limit,
+                  int64_t revision, bool keys_only) {
+  Request r = ls(key, limit, revision, keys_only);
+  r->set_recursive(false);
+  r->set_range_end(as_slice(range_end));
   return r;
 }
 
-inline ffi::RequestData watch(std::string const& key, int64_t from_index, bool recursive) {
-  ffi::RequestData r = make(ffi::Op::Watch, key);
-  r.revision = from_index;
-  r.recursive = recursive;
+inline Request watch(std::string const& key, int64_t from_index, bool recursive) {
+  Request r = make(ffi::Op::Watch, key);
+  r->set_revision(from_index);
+  r->set_recursive(recursive);
   return r;
 }
 
-inline ffi::RequestData watch(std::string const& key, std::string const& range_end,
-                              int64_t from_index) {
-  ffi::RequestData r = make(ffi::Op::Watch, key);
-  r.range_end = to_bytes(range_end);
-  r.has_range_end = true;
-  r.revision = from_index;
+inline Request watch(std::string const& key, std::string const& range_end, int64_t from_index) {
+  Request r = make(ffi::Op::Watch, key);
+  r->set_range_end(as_slice(range_end));
+  r->set_revision(from_index);
   return r;
 }
 
-inline ffi::RequestData lease_grant(int ttl) {
-  ffi::RequestData r = make(ffi::Op::LeaseGrant);
-  r.ttl = ttl;
+inline Request lease_grant(int ttl) {
+  Request r = make(ffi::Op::LeaseGrant);
+  r->set_ttl(ttl);
   return r;
 }
 
-inline ffi::RequestData lease_revoke(int64_t lease_id) {
-  ffi::RequestData r = make(ffi::Op::LeaseRevoke);
-  r.lease = lease_id;
+inline Request lease_revoke(int64_t lease_id) {
+  Request r = make(ffi::Op::LeaseRevoke);
+  r->set_lease(lease_id);
   return r;
 }
 
-inline ffi::RequestData lease_time_to_live(int64_t lease_id) {
-  ffi::RequestData r = make(ffi::Op::LeaseTimeToLive);
-  r.lease = lease_id;
+inline Request lease_time_to_live(int64_t lease_id) {
+  Request r = make(ffi::Op::LeaseTimeToLive);
+  r->set_lease(lease_id);
   return r;
 }
 
-inline ffi::RequestData lease_leases() { return make(ffi::Op::LeaseLeases); }
+inline Request lease_leases() { return make(ffi::Op::LeaseLeases); }
 
-inline ffi::RequestData txn(etcdv3::Transaction const& transaction) {
-  ffi::RequestData r = make(ffi::Op::Txn);
-  TransactionAccess::flatten(transaction, r.txns);
+inline Request txn(etcdv3::Transaction const& transaction) {
+  Request r = make(ffi::Op::Txn);
+  rust::Vec<ffi::TxnData> txns;
+  TransactionAccess::flatten(transaction, txns);
+  r->set_txns(std::move(txns));
   return r;
 }
 
-inline ffi::RequestData lock(std::string const& name, int lease_ttl) {
-  ffi::RequestData r = make(ffi::Op::Lock, name);
-  r.ttl = lease_ttl;
+inline Request lock(std::string const& name, int lease_ttl) {
+  Request r = make(ffi::Op::Lock, name);
+  r->set_ttl(lease_ttl);
   return r;
 }
 
-inline ffi::RequestData lock_with_lease(std::string const& name, int64_t lease_id) {
-  ffi::RequestData r = make(ffi::Op::LockWithLease, name);
-  r.lease = lease_id;
+inline Request lock_with_lease(std::string const& name, int64_t lease_id) {
+  Request r = make(ffi::Op::LockWithLease, name);
+  r->set_lease(lease_id);
   return r;
 }
 
-inline ffi::RequestData unlock(std::string const& lock_key) {
-  return make(ffi::Op::Unlock, lock_key);
-}
+inline Request unlock(std::string const& lock_key) { return make(ffi::Op::Unlock, lock_key); }
 
 // Elections: `name` is the election; `key` and `revision` the leader key from campaign().
-inline ffi::RequestData election(ffi::Op op, std::string const& name, int64_t lease_id) {
-  ffi::RequestData r = make(op);
-  r.name = to_bytes(name);
-  r.lease = lease_id;
+inline Request election(ffi::Op op, std::string const& name, int64_t lease_id) {
+  Request r = make(op);
+  r->set_name(as_slice(name));
+  r->set_lease(lease_id);
   return r;
 }
 
-inline ffi::RequestData campaign(std::string const& name, int64_t lease_id,
-                                 std::string const& value) {
-  ffi::RequestData r = election(ffi::Op::Campaign, name, lease_id);
-  r.value = to_bytes(value);
+inline Request campaign(std::string const& name, int64_t lease_id, std::string const& value) {
+  Request r = election(ffi::Op::Campaign, name, lease_id);
+  r->set_value(as_slice(value));
   return r;
 }
 
-inline ffi::RequestData proclaim(std::string const& name, int64_t lease_id, std::string const& key,
-                                 int64_t revision, std::string const& value) {
-  ffi::RequestData r = election(ffi::Op::Proclaim, name, lease_id);
-  r.key = to_bytes(key);
-  r.revision = revision;
-  r.value = to_bytes(value);
+inline Request proclaim(std::string const& name, int64_t lease_id, std::string const& key,
+                        int64_t revision, std::string const& value) {
+  Request r = election(ffi::Op::Proclaim, name, lease_id);
+  r->set_key(as_slice(key));
+  r->set_revision(revision);
+  r->set_value(as_slice(value));
   return r;
 }
 
-inline ffi::RequestData leader(std::string const& name) {
-  return election(ffi::Op::Leader, name, 0);
-}
+inline Request leader(std::string const& name) { return election(ffi::Op::Leader, name, 0); }
 
-inline ffi::RequestData resign(std::string const& name, int64_t lease_id, std::string const& key,
-                               int64_t revision) {
-  ffi::RequestData r = election(ffi::Op::Resign, name, lease_id);
-  r.key = to_bytes(key);
-  r.revision = revision;
+inline Request resign(std::string const& name, int64_t lease_id, std::string const& key,
+                      int64_t revision) {
+  Request r = election(ffi::Op::Resign, name, lease_id);
+  r->set_key(as_slice(key));
+  r->set_revision(revision);
   return r;
 }
 
 // `peer_urls` is split on ',' as etcd-cpp-apiv3 does; empty pieces are dropped.
-inline ffi::RequestData member_add(std::string const& peer_urls, bool is_learner) {
-  ffi::RequestData r = make(ffi::Op::MemberAdd);
+inline Request member_add(std::string const& peer_urls, bool is_learner) {
+  Request r = make(ffi::Op::MemberAdd);
   std::size_t start = 0;
   while (start <= peer_urls.size()) {
     std::size_t end = peer_urls.find(',', start);
     if (end == std::string::npos) end = peer_urls.size();
     if (end > start) {
-      r.peer_urls.push_back(rust::String::lossy(peer_urls.substr(start, end - start)));
+      r->add_peer_url(rust::Slice<std::uint8_t const>(
+          reinterpret_cast<std::uint8_t const*>(peer_urls.data()) + start, end - start));
     }
     start = end + 1;
   }
-  r.is_learner = is_learner;
+  r->set_is_learner(is_learner);
   return r;
 }
 
-inline ffi::RequestData member_list() { return make(ffi::Op::MemberList); }
+inline Request member_list() { return make(ffi::Op::MemberList); }
 
-inline ffi::RequestData member_remove(std::uint64_t member_id) {
-  ffi::RequestData r = make(ffi::Op::MemberRemove);
-  r.member_id = member_id;
+inline Request member_remove(std::uint64_t member_id) {
+  Request r = make(ffi::Op::MemberRemove);
+  r->set_member_id(member_id);
   return r;
 }
 

@@ -353,6 +353,15 @@ impl Client {
         Ok(())
     }
 
+    /// [`Client::authenticate`] with its state on the heap, and only with credentials: the
+    /// state of a login would otherwise be part of every call's.
+    async fn login(&self, m: &Member) -> Result<(), etcd_client::Error> {
+        if self.inner.user.is_none() {
+            return Ok(());
+        }
+        Box::pin(self.authenticate(m)).await
+    }
+
     /// Forces a new token for endpoint `m` (after "revision of auth store is old").
     async fn reauthenticate(&self, m: &Member) -> Result<(), etcd_client::Error> {
         *m.authenticated.lock().await = None;
@@ -452,18 +461,49 @@ impl Client {
         resp
     }
 
-    /// Endpoint indices in the order a call should try them.
-    fn order(&self) -> Vec<usize> {
+    /// Endpoint indices in the order a call should try them: from the policy's starting point
+    /// round the list, the healthy ones first (as they were when the call started), then the
+    /// others. Allocates nothing.
+    fn order(&self) -> Order {
         let n = self.inner.members.len();
         let start = match self.inner.policy {
             LoadBalancing::RoundRobin => self.inner.next.fetch_add(1, Ordering::Relaxed),
             LoadBalancing::PickFirst => self.inner.next.load(Ordering::Relaxed),
         } % n.max(1);
-        let (mut up, down): (Vec<usize>, Vec<usize>) = (0..n)
-            .map(|i| (start + i) % n)
-            .partition(|&i| !self.inner.members[i].is_down());
-        up.extend(down);
-        up
+        let mut down = 0u64;
+        for k in 0..n.min(64) {
+            if self.inner.members[(start + k) % n].is_down() {
+                down |= 1 << k;
+            }
+        }
+        Order {
+            start,
+            n,
+            down,
+            k: 0,
+            second_pass: false,
+        }
+    }
+
+    /// The most attempts [`Client::with_failover`] and its variants make for one call: one per
+    /// endpoint, two with credentials (a stale token is renewed and the attempt made again).
+    fn max_attempts(&self) -> usize {
+        let per_endpoint = if self.inner.user.is_some() { 2 } else { 1 };
+        (self.inner.members.len() * per_endpoint).max(1)
+    }
+
+    /// Holds `value` for the attempts of one call (see [`PerAttempt`]).
+    pub(crate) fn per_attempt<T: Clone>(&self, value: T) -> PerAttempt<T> {
+        PerAttempt {
+            value: Some(value),
+            left: self.max_attempts(),
+        }
+    }
+
+    /// Whether an attempt that failed with `e` is made again after a new login: only with
+    /// credentials (without them there is no token to renew).
+    fn retry_after_login(&self, e: &etcd_client::Error) -> bool {
+        self.inner.user.is_some() && is_stale_auth(e)
     }
 
     /// Runs `attempt` against one endpoint after another until one answers or the failure is
@@ -510,12 +550,12 @@ impl Client {
         let Some(m) = self.inner.members.get(i) else {
             return Err(etcd_client::Error::EndpointError("no such endpoint".into()));
         };
-        let mut result = match self.authenticate(m).await {
+        let mut result = match self.login(m).await {
             Ok(()) => attempt(&m.client).await,
             Err(e) => Err(e),
         };
-        if matches!(&result, Err(e) if is_stale_auth(e)) {
-            result = match self.reauthenticate(m).await {
+        if matches!(&result, Err(e) if self.retry_after_login(e)) {
+            result = match Box::pin(self.reauthenticate(m)).await {
                 Ok(()) => attempt(&m.client).await,
                 Err(e) => Err(e),
             };
@@ -528,7 +568,7 @@ impl Client {
             Err(e) if classify(&e) == Failure::Server => Err(e),
             Err(e) => {
                 self.mark(i, false);
-                Err(self.explain(i, e).await)
+                Err(Box::pin(self.explain(i, e)).await)
             }
         }
     }
@@ -575,13 +615,13 @@ impl Client {
                 client: self,
                 endpoint: suspect_if_abandoned.then_some(i),
             };
-            let mut result = match self.authenticate(m).await {
+            let mut result = match self.login(m).await {
                 Ok(()) => attempt(&m.client).await,
                 Err(e) => Err(e),
             };
-            if matches!(&result, Err(e) if is_stale_auth(e)) {
+            if matches!(&result, Err(e) if self.retry_after_login(e)) {
                 // JWT tokens go stale after any user or role change: log in again, retry once.
-                result = match self.reauthenticate(m).await {
+                result = match Box::pin(self.reauthenticate(m)).await {
                     Ok(()) => attempt(&m.client).await,
                     Err(e) => Err(e),
                 };
@@ -618,14 +658,14 @@ impl Client {
                         // Not retried (the request may have been applied), but the endpoint is
                         // suspect all the same.
                         self.mark(i, false);
-                        return Err(self.explain(i, e).await);
+                        return Err(Box::pin(self.explain(i, e)).await);
                     }
                     Failure::Server => return Err(e),
                 },
             }
         }
         match last {
-            Some((i, e)) => Err(self.explain(i, e).await),
+            Some((i, e)) => Err(Box::pin(self.explain(i, e)).await),
             None => Err(etcd_client::Error::EndpointError("no endpoint".into())),
         }
     }
@@ -640,8 +680,8 @@ impl Client {
         if let Some((code, msg)) = &self.inner.unusable {
             return Err(StreamError::Unusable(*code, msg.clone()));
         }
-        let order = self.order();
-        let i = order[attempt % order.len()];
+        let n = self.inner.members.len().max(1);
+        let i = self.order().nth(attempt % n).unwrap_or(0);
         let m = &self.inner.members[i];
         match self.authenticate(m).await {
             Ok(()) => Ok((i, m.client.clone())),
@@ -734,6 +774,64 @@ impl Client {
     /// Number of endpoints.
     pub fn endpoint_count(&self) -> usize {
         self.inner.members.len()
+    }
+}
+
+/// The endpoints of one call in the order to try them (see [`Client::order`]): the ones not
+/// marked down in `down` first, then the others. Endpoints past the 64th are taken as healthy.
+struct Order {
+    start: usize,
+    n: usize,
+    /// Bit `k`: the `k`-th endpoint from `start` was down.
+    down: u64,
+    k: usize,
+    second_pass: bool,
+}
+
+impl Iterator for Order {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.k == self.n {
+                if self.second_pass {
+                    return None;
+                }
+                self.second_pass = true;
+                self.k = 0;
+            }
+            let k = self.k;
+            self.k += 1;
+            let down = k < 64 && self.down & (1 << k) != 0;
+            if down == self.second_pass {
+                return Some((self.start + k) % self.n);
+            }
+        }
+    }
+}
+
+/// A value every attempt of a call consumes (a key and value handed to etcd-client): cloned
+/// while another attempt may follow, moved into the last possible one. A call on one endpoint
+/// without credentials thus hands the caller's bytes on to the encoder without a copy.
+pub(crate) struct PerAttempt<T> {
+    value: Option<T>,
+    left: usize,
+}
+
+impl<T: Clone> PerAttempt<T> {
+    /// The value for the next attempt.
+    pub(crate) fn next(&mut self) -> T {
+        self.left = self.left.saturating_sub(1);
+        match (self.left, self.value.take()) {
+            (0, Some(v)) => v,
+            (_, Some(v)) => {
+                let copy = v.clone();
+                self.value = Some(v);
+                copy
+            }
+            // Never reached: no call makes more attempts than `Client::max_attempts`.
+            (_, None) => panic!("more attempts than the call allows"),
+        }
     }
 }
 

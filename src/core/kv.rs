@@ -47,10 +47,11 @@ pub(crate) async fn head(client: &Client) -> Response {
 }
 
 pub(crate) async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Response {
+    let mut key = client.per_attempt(key);
     let res = client
         .with_failover(true, |c| {
             let mut kv = kv(client, c);
-            let key = key.clone();
+            let key = key.next();
             let mut opts = GetOptions::new();
             if revision > 0 {
                 opts = opts.with_revision(revision);
@@ -59,11 +60,11 @@ pub(crate) async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Respons
         })
         .await;
     match res {
-        Ok(r) => {
+        Ok(mut r) => {
             let resp = Response::ok(action::GET).with_header(r.header());
-            match r.kvs().first() {
+            match r.take_kvs().into_iter().next() {
                 Some(kv) => Response {
-                    value: Kv::from_etcd(kv),
+                    value: Kv::from_etcd_owned(kv),
                     ..resp
                 },
                 None => resp.fail(code::KEY_NOT_FOUND, message::KEY_NOT_FOUND),
@@ -74,10 +75,11 @@ pub(crate) async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Respons
 }
 
 pub(crate) async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i64) -> Response {
+    let mut pair = client.per_attempt((key, value));
     let res = client
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
-            let (key, value) = (key.clone(), value.clone());
+            let (key, value) = pair.next();
             async move {
                 kv.put(
                     key,
@@ -89,8 +91,11 @@ pub(crate) async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i6
         })
         .await;
     match res {
-        Ok(r) => Response {
-            prev_value: r.prev_key().map(Kv::from_etcd).unwrap_or_default(),
+        Ok(mut r) => Response {
+            prev_value: r
+                .take_prev_key()
+                .map(Kv::from_etcd_owned)
+                .unwrap_or_default(),
             ..Response::ok(action::SET).with_header(r.header())
         },
         Err(e) => error_to_response(&e),
@@ -222,20 +227,26 @@ pub(crate) async fn rm_if(client: &Client, key: Vec<u8>, compare: Compare) -> Re
 }
 
 pub(crate) async fn delete(client: &Client, range: KeyRange) -> Response {
+    let single = range.is_single_key();
+    let mut range = client.per_attempt((range.key, range.range_end));
     let res = client
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
-            let key = range.key.clone();
+            let (key, range_end) = range.next();
             let mut opts = DeleteOptions::new().with_prev_key();
-            if !range.is_single_key() {
-                opts = opts.with_range(range.range_end.clone());
+            if !single {
+                opts = opts.with_range(range_end);
             }
             async move { kv.delete(key, Some(opts)).await }
         })
         .await;
     match res {
-        Ok(r) => {
-            let values: Vec<Kv> = r.prev_kvs().iter().map(Kv::from_etcd).collect();
+        Ok(mut r) => {
+            let values: Vec<Kv> = r
+                .take_prev_kvs()
+                .into_iter()
+                .map(Kv::from_etcd_owned)
+                .collect();
             let resp = Response::ok(action::DELETE).with_header(r.header());
             if values.is_empty() {
                 return resp.fail(code::KEY_NOT_FOUND, message::KEY_NOT_FOUND);
@@ -273,8 +284,8 @@ pub(crate) async fn ls(
         })
         .await;
     match res {
-        Ok(r) => {
-            let values: Vec<Kv> = r.kvs().iter().map(Kv::from_etcd).collect();
+        Ok(mut r) => {
+            let values: Vec<Kv> = r.take_kvs().into_iter().map(Kv::from_etcd_owned).collect();
             Response {
                 value: values.first().cloned().unwrap_or_default(),
                 values,

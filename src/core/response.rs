@@ -115,6 +115,26 @@ impl Kv {
             ttl: 0,
         }
     }
+
+    /// Like [`Kv::from_etcd`], moving the key and value out instead of copying them.
+    pub(crate) fn from_etcd_owned(kv: etcd_client::KeyValue) -> Kv {
+        let (create_revision, mod_revision, version, lease) = (
+            kv.create_revision(),
+            kv.mod_revision(),
+            kv.version(),
+            kv.lease(),
+        );
+        let (key, value) = kv.into_key_value();
+        Kv {
+            key,
+            value,
+            create_revision,
+            mod_revision,
+            version,
+            lease,
+            ttl: 0,
+        }
+    }
 }
 
 /// Kind of a watch event (`etcd::Event::EventType`).

@@ -88,7 +88,7 @@ pub mod ffi {
         errors: Vec<String>,
     }
 
-    /// Which operation a [`RequestData`] asks for.
+    /// Which operation a [`Request`] asks for.
     #[derive(Debug)]
     enum Op {
         Head,
@@ -152,7 +152,7 @@ pub mod ffi {
     }
 
     /// One operation of a transaction branch. `kind`: 0 range, 1 put, 2 delete, 3 nested
-    /// transaction (`txn_index` into `RequestData::txns`). Ranges: a non-empty `range_end`
+    /// transaction (`txn_index` into the request's list of transactions). Ranges: a non-empty `range_end`
     /// wins, else `recursive` means the prefix `key`.
     #[derive(Default, Clone)]
     struct TxnOpData {
@@ -173,40 +173,6 @@ pub mod ffi {
         compares: Vec<TxnCompareData>,
         success: Vec<TxnOpData>,
         failure: Vec<TxnOpData>,
-    }
-
-    /// One request. Fields an operation does not use are ignored.
-    struct RequestData {
-        op: Op,
-        key: Vec<u8>,
-        /// Used when `has_range_end` is set.
-        range_end: Vec<u8>,
-        has_range_end: bool,
-        value: Vec<u8>,
-        /// `modify_if` / `rm_if` by value.
-        old_value: Vec<u8>,
-        /// `modify_if` / `rm_if` by index (mod revision).
-        old_index: i64,
-        /// Read revision for get/ls/keys; start revision for watch (<= 0: now).
-        revision: i64,
-        lease: i64,
-        /// `leasegrant` TTL.
-        ttl: i64,
-        /// `ls` / `keys` limit (0 = none).
-        limit: i64,
-        recursive: bool,
-        keys_only: bool,
-        /// Election or lock name.
-        name: Vec<u8>,
-        peer_urls: Vec<String>,
-        is_learner: bool,
-        member_id: u64,
-        /// `Op::Txn`: the transaction and the ones nested in it.
-        txns: Vec<TxnData>,
-        /// `Op::Status`, `Op::Defragment`: one of the client's endpoints ("" for any).
-        endpoint: String,
-        /// `Op::Compact`: wait until the compacted revisions are removed from the database.
-        physical: bool,
     }
 
     /// Client construction options (the gRPC-free stand-in for channel arguments).
@@ -285,13 +251,48 @@ pub mod ffi {
         /// Stops the keep-alives of locks still held (when the owning SyncClient goes away).
         fn client_release_locks(client: &Client);
         fn client_timeout_ms(client: &Client) -> i64;
+        /// One request, filled from borrowed bytes (each key and value is copied once, into
+        /// the vector the protobuf encoder reads) and consumed by one `client_execute*` call.
+        /// Fields an operation does not use are ignored.
+        type Request;
+        fn request_new(op: Op) -> Box<Request>;
+        fn set_key(self: &mut Request, key: &[u8]);
+        /// Also marks the request as having an explicit range end.
+        fn set_range_end(self: &mut Request, range_end: &[u8]);
+        fn set_value(self: &mut Request, value: &[u8]);
+        /// `modify_if` / `rm_if` by value.
+        fn set_old_value(self: &mut Request, old_value: &[u8]);
+        /// `modify_if` / `rm_if` by index (mod revision).
+        fn set_old_index(self: &mut Request, old_index: i64);
+        /// Read revision for get/ls/keys; start revision for watch (<= 0: now).
+        fn set_revision(self: &mut Request, revision: i64);
+        fn set_lease(self: &mut Request, lease: i64);
+        /// `leasegrant` / `lock` TTL.
+        fn set_ttl(self: &mut Request, ttl: i64);
+        /// `ls` / `keys` limit (0 = none).
+        fn set_limit(self: &mut Request, limit: i64);
+        fn set_recursive(self: &mut Request, recursive: bool);
+        fn set_keys_only(self: &mut Request, keys_only: bool);
+        /// Election name.
+        fn set_name(self: &mut Request, name: &[u8]);
+        /// `add_member`: one more peer URL (not UTF-8: converted with replacement characters).
+        fn add_peer_url(self: &mut Request, url: &[u8]);
+        fn set_is_learner(self: &mut Request, is_learner: bool);
+        fn set_member_id(self: &mut Request, member_id: u64);
+        /// `Op::Txn`: the transaction (`txns[0]`) and the ones nested in it.
+        fn set_txns(self: &mut Request, txns: Vec<TxnData>);
+        /// `Op::Status`, `Op::Defragment`: one of the client's endpoints ("" for any).
+        fn set_endpoint(self: &mut Request, endpoint: &[u8]);
+        /// `Op::Compact`: wait until the compacted revisions are removed from the database.
+        fn set_physical(self: &mut Request, physical: bool);
+
         /// Blocking call.
-        fn client_execute(client: &Client, request: &RequestData) -> ResponseData;
+        fn client_execute(client: &Client, request: Box<Request>) -> ResponseData;
         /// Asynchronous call; `sink.call` runs once, on a library thread that is not a runtime
         /// worker.
         fn client_execute_async(
             client: &Client,
-            request: &RequestData,
+            request: Box<Request>,
             sink: UniquePtr<ResponseSink>,
         );
         /// Asynchronous call whose `sink.call` runs on the runtime thread that finished it, saving
@@ -299,7 +300,7 @@ pub mod ffi {
         /// `task_completion_event`); such a sink must never block or run user code.
         fn client_execute_completing(
             client: &Client,
-            request: &RequestData,
+            request: Box<Request>,
             sink: UniquePtr<ResponseSink>,
         );
 

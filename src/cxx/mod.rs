@@ -11,7 +11,7 @@ use self::registry::*;
 use cxx::UniquePtr;
 
 use self::bridge::ffi;
-use crate::core::{self, KeyRange, Request};
+use crate::core::{self, KeyRange};
 
 // SAFETY: the sinks wrap std::function objects that the library's C++ layer builds from
 // thread-safe state (a task_completion_event, a user callback). Rust calls a given sink from
@@ -140,146 +140,268 @@ fn key_range(key: &[u8], range_end: &[u8], has_range_end: bool, recursive: bool)
     KeyRange::from_args(key, has_range_end.then(|| range_end.to_vec()), recursive)
 }
 
-fn request(r: &ffi::RequestData) -> Option<Request> {
-    use ffi::Op;
-    let key = r.key.clone();
-    let (value, lease) = (r.value.clone(), r.lease);
-    let by_value = || core::Compare::Value(r.old_value.clone());
-    let by_index = || core::Compare::ModRevision(r.old_index);
-    Some(match r.op {
-        Op::Head => Request::Head,
-        Op::Get => Request::Get {
-            key,
-            revision: r.revision,
-        },
-        Op::Set => Request::Put { key, value, lease },
-        Op::Add => Request::Add { key, value, lease },
-        Op::Modify => Request::Modify { key, value, lease },
-        Op::ModifyIfValue => Request::ModifyIf {
-            key,
-            value,
-            compare: by_value(),
-            lease,
-        },
-        Op::ModifyIfIndex => Request::ModifyIf {
-            key,
-            value,
-            compare: by_index(),
-            lease,
-        },
-        Op::Rm => Request::Rm { key },
-        Op::RmIfValue => Request::RmIf {
-            key,
-            compare: by_value(),
-        },
-        Op::RmIfIndex => Request::RmIf {
-            key,
-            compare: by_index(),
-        },
-        Op::Rmdir => Request::Rmdir {
-            range: key_range(&r.key, &r.range_end, r.has_range_end, r.recursive),
-        },
-        Op::Ls => Request::Range {
-            range: key_range(&r.key, &r.range_end, r.has_range_end, true),
-            limit: r.limit,
-            revision: r.revision,
-            keys_only: r.keys_only,
-        },
-        Op::Watch => Request::Watch {
-            range: key_range(&r.key, &r.range_end, r.has_range_end, r.recursive),
-            from_revision: r.revision,
-        },
-        Op::LeaseGrant => Request::LeaseGrant { ttl: r.ttl },
-        Op::LeaseRevoke => Request::LeaseRevoke { id: lease },
-        Op::LeaseTimeToLive => Request::LeaseTimeToLive { id: lease },
-        Op::LeaseLeases => Request::LeaseLeases,
-        Op::Txn => Request::Txn(transaction(&r.txns, 0, 0)?),
-        Op::Lock => Request::Lock {
-            name: key,
-            ttl: r.ttl,
-        },
-        Op::LockWithLease => Request::LockWithLease { name: key, lease },
-        Op::Unlock => Request::Unlock { key },
-        Op::Campaign => Request::Campaign {
-            name: r.name.clone(),
-            lease,
-            value,
-        },
-        Op::Proclaim => Request::Proclaim {
-            name: r.name.clone(),
-            lease,
-            key,
-            revision: r.revision,
-            value,
-        },
-        Op::Leader => Request::Leader {
-            name: r.name.clone(),
-        },
-        Op::Resign => Request::Resign {
-            name: r.name.clone(),
-            lease,
-            key,
-            revision: r.revision,
-        },
-        Op::MemberAdd => Request::MemberAdd {
-            peer_urls: r.peer_urls.clone(),
-            learner: r.is_learner,
-        },
-        Op::MemberList => Request::MemberList,
-        Op::MemberRemove => Request::MemberRemove { id: r.member_id },
-        Op::Status => Request::Status {
-            endpoint: r.endpoint.clone(),
-        },
-        Op::Compact => Request::Compact {
-            revision: r.revision,
-            physical: r.physical,
-        },
-        Op::Defragment => Request::Defragment {
-            endpoint: r.endpoint.clone(),
-        },
-        _ => return None,
+/// `etcd::ffi::Request`: what C++ fills through the bridge's `set_*` methods. Each key and
+/// value is copied once, from the caller's string into the vector that is moved on to the
+/// core request and the protobuf encoder.
+pub struct Request {
+    op: ffi::Op,
+    key: Vec<u8>,
+    /// `Some` for an explicit range end.
+    range_end: Option<Vec<u8>>,
+    value: Vec<u8>,
+    old_value: Vec<u8>,
+    old_index: i64,
+    revision: i64,
+    lease: i64,
+    ttl: i64,
+    limit: i64,
+    recursive: bool,
+    keys_only: bool,
+    name: Vec<u8>,
+    peer_urls: Vec<String>,
+    is_learner: bool,
+    member_id: u64,
+    txns: Vec<ffi::TxnData>,
+    endpoint: String,
+    physical: bool,
+}
+
+fn request_new(op: ffi::Op) -> Box<Request> {
+    Box::new(Request {
+        op,
+        key: Vec::new(),
+        range_end: None,
+        value: Vec::new(),
+        old_value: Vec::new(),
+        old_index: 0,
+        revision: 0,
+        lease: 0,
+        ttl: 0,
+        limit: 0,
+        recursive: false,
+        keys_only: false,
+        name: Vec::new(),
+        peer_urls: Vec::new(),
+        is_learner: false,
+        member_id: 0,
+        txns: Vec::new(),
+        endpoint: String::new(),
+        physical: false,
     })
 }
 
-/// Rebuilds transaction `i` of the flattened list (nesting deeper than 64 is refused).
-fn transaction(txns: &[ffi::TxnData], i: usize, depth: usize) -> Option<core::Transaction> {
+impl Request {
+    fn set_key(&mut self, key: &[u8]) {
+        self.key = key.to_vec();
+    }
+    fn set_range_end(&mut self, range_end: &[u8]) {
+        self.range_end = Some(range_end.to_vec());
+    }
+    fn set_value(&mut self, value: &[u8]) {
+        self.value = value.to_vec();
+    }
+    fn set_old_value(&mut self, old_value: &[u8]) {
+        self.old_value = old_value.to_vec();
+    }
+    fn set_old_index(&mut self, old_index: i64) {
+        self.old_index = old_index;
+    }
+    fn set_revision(&mut self, revision: i64) {
+        self.revision = revision;
+    }
+    fn set_lease(&mut self, lease: i64) {
+        self.lease = lease;
+    }
+    fn set_ttl(&mut self, ttl: i64) {
+        self.ttl = ttl;
+    }
+    fn set_limit(&mut self, limit: i64) {
+        self.limit = limit;
+    }
+    fn set_recursive(&mut self, recursive: bool) {
+        self.recursive = recursive;
+    }
+    fn set_keys_only(&mut self, keys_only: bool) {
+        self.keys_only = keys_only;
+    }
+    fn set_name(&mut self, name: &[u8]) {
+        self.name = name.to_vec();
+    }
+    fn add_peer_url(&mut self, url: &[u8]) {
+        self.peer_urls
+            .push(String::from_utf8_lossy(url).into_owned());
+    }
+    fn set_is_learner(&mut self, is_learner: bool) {
+        self.is_learner = is_learner;
+    }
+    fn set_member_id(&mut self, member_id: u64) {
+        self.member_id = member_id;
+    }
+    fn set_txns(&mut self, txns: Vec<ffi::TxnData>) {
+        self.txns = txns;
+    }
+    fn set_endpoint(&mut self, endpoint: &[u8]) {
+        self.endpoint = String::from_utf8_lossy(endpoint).into_owned();
+    }
+    fn set_physical(&mut self, physical: bool) {
+        self.physical = physical;
+    }
+
+    /// The core request, made by moving the keys and values out (`None` for an unknown
+    /// operation or a malformed transaction).
+    fn into_core(self) -> Option<core::Request> {
+        use core::Request as R;
+        use ffi::Op;
+        let Request {
+            op,
+            key,
+            range_end,
+            value,
+            old_value,
+            old_index,
+            revision,
+            lease,
+            ttl,
+            limit,
+            recursive,
+            keys_only,
+            name,
+            peer_urls,
+            is_learner,
+            member_id,
+            mut txns,
+            endpoint,
+            physical,
+        } = self;
+        let range = |key: Vec<u8>, recursive: bool| KeyRange::from_args(key, range_end, recursive);
+        Some(match op {
+            Op::Head => R::Head,
+            Op::Get => R::Get { key, revision },
+            Op::Set => R::Put { key, value, lease },
+            Op::Add => R::Add { key, value, lease },
+            Op::Modify => R::Modify { key, value, lease },
+            Op::ModifyIfValue => R::ModifyIf {
+                key,
+                value,
+                compare: core::Compare::Value(old_value),
+                lease,
+            },
+            Op::ModifyIfIndex => R::ModifyIf {
+                key,
+                value,
+                compare: core::Compare::ModRevision(old_index),
+                lease,
+            },
+            Op::Rm => R::Rm { key },
+            Op::RmIfValue => R::RmIf {
+                key,
+                compare: core::Compare::Value(old_value),
+            },
+            Op::RmIfIndex => R::RmIf {
+                key,
+                compare: core::Compare::ModRevision(old_index),
+            },
+            Op::Rmdir => R::Rmdir {
+                range: range(key, recursive),
+            },
+            Op::Ls => R::Range {
+                range: range(key, true),
+                limit,
+                revision,
+                keys_only,
+            },
+            Op::Watch => R::Watch {
+                range: range(key, recursive),
+                from_revision: revision,
+            },
+            Op::LeaseGrant => R::LeaseGrant { ttl },
+            Op::LeaseRevoke => R::LeaseRevoke { id: lease },
+            Op::LeaseTimeToLive => R::LeaseTimeToLive { id: lease },
+            Op::LeaseLeases => R::LeaseLeases,
+            Op::Txn => R::Txn(transaction(&mut txns, 0, 0)?),
+            Op::Lock => R::Lock { name: key, ttl },
+            Op::LockWithLease => R::LockWithLease { name: key, lease },
+            Op::Unlock => R::Unlock { key },
+            Op::Campaign => R::Campaign { name, lease, value },
+            Op::Proclaim => R::Proclaim {
+                name,
+                lease,
+                key,
+                revision,
+                value,
+            },
+            Op::Leader => R::Leader { name },
+            Op::Resign => R::Resign {
+                name,
+                lease,
+                key,
+                revision,
+            },
+            Op::MemberAdd => R::MemberAdd {
+                peer_urls,
+                learner: is_learner,
+            },
+            Op::MemberList => R::MemberList,
+            Op::MemberRemove => R::MemberRemove { id: member_id },
+            Op::Status => R::Status { endpoint },
+            Op::Compact => R::Compact { revision, physical },
+            Op::Defragment => R::Defragment { endpoint },
+            _ => return None,
+        })
+    }
+}
+
+/// Rebuilds transaction `i` of the flattened list, moving its keys and values out (nesting
+/// deeper than 64 is refused; a nested transaction refers to a later entry, used once).
+fn transaction(txns: &mut [ffi::TxnData], i: usize, depth: usize) -> Option<core::Transaction> {
     use core::{CompareResult as R, CompareTarget as T, TxnOperation as O};
-    let t = txns.get(i).filter(|_| depth < 64)?;
+    if depth >= 64 {
+        return None;
+    }
+    let t = std::mem::take(txns.get_mut(i)?);
     let compares = t
         .compares
-        .iter()
+        .into_iter()
         .map(|c| {
+            let has_end = !c.range_end.is_empty();
             Some(core::TxnCompare {
-                range: key_range(&c.key, &c.range_end, !c.range_end.is_empty(), false),
+                range: KeyRange::from_args(c.key, has_end.then_some(c.range_end), false),
                 target: [T::Version, T::Create, T::Mod, T::Value, T::Lease]
                     .get(usize::try_from(c.target).ok()?)
                     .copied()?,
                 result: [R::Equal, R::Greater, R::Less, R::NotEqual]
                     .get(usize::try_from(c.result).ok()?)
                     .copied()?,
-                value: c.value.clone(),
+                value: c.value,
                 number: c.number,
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    let ops = |list: &[ffi::TxnOpData]| {
-        list.iter()
+    let mut ops = |list: Vec<ffi::TxnOpData>| {
+        list.into_iter()
             .map(|o| {
-                let range =
-                    || key_range(&o.key, &o.range_end, !o.range_end.is_empty(), o.recursive);
+                let has_end = !o.range_end.is_empty();
                 Some(match o.kind {
                     0 => O::Range {
-                        range: range(),
+                        range: KeyRange::from_args(
+                            o.key,
+                            has_end.then_some(o.range_end),
+                            o.recursive,
+                        ),
                         limit: o.limit,
                     },
                     1 => O::Put {
-                        key: o.key.clone(),
-                        value: o.value.clone(),
+                        key: o.key,
+                        value: o.value,
                         lease: o.lease,
                         prev_kv: o.prev_kv,
                     },
                     2 => O::Delete {
-                        range: range(),
+                        range: KeyRange::from_args(
+                            o.key,
+                            has_end.then_some(o.range_end),
+                            o.recursive,
+                        ),
                         prev_kv: o.prev_kv,
                     },
                     3 if o.txn_index > i => {
@@ -290,10 +412,12 @@ fn transaction(txns: &[ffi::TxnData], i: usize, depth: usize) -> Option<core::Tr
             })
             .collect::<Option<Vec<_>>>()
     };
+    let success = ops(t.success)?;
+    let failure = ops(t.failure)?;
     Some(core::Transaction {
         compares,
-        success: ops(&t.success)?,
-        failure: ops(&t.failure)?,
+        success,
+        failure,
     })
 }
 
@@ -365,9 +489,9 @@ fn client_timeout_ms(client: &Client) -> i64 {
     client.0.timeout_ms()
 }
 
-fn client_execute(client: &Client, request: &ffi::RequestData) -> ffi::ResponseData {
+fn client_execute(client: &Client, request: Box<Request>) -> ffi::ResponseData {
     guard(panic_response, || {
-        let resp = match self::request(request) {
+        let resp = match request.into_core() {
             Some(req) => client.0.execute_blocking(req),
             None => invalid_request(),
         };
@@ -377,7 +501,7 @@ fn client_execute(client: &Client, request: &ffi::RequestData) -> ffi::ResponseD
 
 fn client_execute_async(
     client: &Client,
-    request: &ffi::RequestData,
+    request: Box<Request>,
     sink: UniquePtr<ffi::ResponseSink>,
 ) {
     let deliver = move |resp: core::Response| {
@@ -385,7 +509,7 @@ fn client_execute_async(
             let _ = s.call(&response_data(resp));
         }
     };
-    match self::request(request) {
+    match request.into_core() {
         Some(req) => guard(|| (), || client.0.execute_async(req, deliver)),
         None => core::runtime::submit(Box::new(move || deliver(invalid_request()))),
     }
@@ -393,7 +517,7 @@ fn client_execute_async(
 
 fn client_execute_completing(
     client: &Client,
-    request: &ffi::RequestData,
+    request: Box<Request>,
     sink: UniquePtr<ffi::ResponseSink>,
 ) {
     let deliver = move |resp: core::Response| {
@@ -401,7 +525,7 @@ fn client_execute_completing(
             let _ = s.call(&response_data(resp));
         }
     };
-    match self::request(request) {
+    match request.into_core() {
         Some(req) => guard(|| (), || client.0.execute_then(req, deliver)),
         None => deliver(invalid_request()),
     }
