@@ -163,6 +163,11 @@ if(_etcd_capi_tests)
     add_test(NAME capi.registry
              COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-registry-test>)
     set_tests_properties(capi.registry PROPERTIES TIMEOUT 300 LABELS "capi")
+    # Clients inside a namespace (etcd_client_namespace).
+    etcd_capi_program(etcd-capi-namespace-test "${_etcd_capi_root}/tests/c/test_namespace.c")
+    add_test(NAME capi.namespace
+             COMMAND "${Python3_EXECUTABLE}" "${_etcd_harness}" run --quiet -- $<TARGET_FILE:etcd-capi-namespace-test>)
+    set_tests_properties(capi.namespace PROPERTIES TIMEOUT 300 LABELS "capi")
     # Transactions, locks, elections, members, maintenance and the log callback.
     etcd_capi_program(etcd-capi-parity-test "${_etcd_capi_root}/tests/c/test_capi_parity.c")
     add_test(NAME capi.parity

@@ -97,6 +97,14 @@ Client::Client(std::string const& etcd_url, std::string const& ca, std::string c
 
 Client::Client(SyncClient* client) : client_(client, [](SyncClient*) {}) { install_scheduler(); }
 
+std::unique_ptr<Client> Client::WithNamespace(Client const& client, std::string const& prefix) {
+  std::unique_ptr<Client> c(new Client(static_cast<SyncClient*>(nullptr)));
+  c->client_ = std::shared_ptr<SyncClient>(SyncClient::WithNamespace(*client.client_, prefix));
+  return c;
+}
+
+std::string Client::namespace_prefix() const { return client_->namespace_prefix(); }
+
 Client* Client::WithUrl(std::string const& etcd_url, std::string const& load_balancer) {
   return new Client(etcd_url, load_balancer);
 }

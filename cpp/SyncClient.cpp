@@ -89,6 +89,18 @@ SyncClient* SyncClient::WithSSL(std::string const& etcd_url, ClientOptions const
   return new SyncClient(etcd_url, ca, cert, privkey, target_name_override, options);
 }
 
+SyncClient::SyncClient(std::shared_ptr<detail::ClientHandle> handle) : handle_(std::move(handle)) {}
+
+std::unique_ptr<SyncClient> SyncClient::WithNamespace(SyncClient const& client,
+                                                      std::string const& prefix) {
+  return std::unique_ptr<SyncClient>(new SyncClient(std::make_shared<detail::ClientHandle>(
+      ffi::client_with_namespace(*client.handle_->client, detail::as_slice(prefix)))));
+}
+
+std::string SyncClient::namespace_prefix() const {
+  return detail::to_string(ffi::client_namespace_prefix(*handle_->client));
+}
+
 // Locks taken with lock() are kept alive by the connection, which Watchers and KeepAlives made
 // from this client may keep open: as in etcd-cpp-apiv3, they end with the client that took them.
 SyncClient::~SyncClient() { ffi::client_release_locks(*handle_->client); }

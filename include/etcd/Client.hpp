@@ -109,6 +109,22 @@ class Client {
   /// Same as `Client(SyncClient*)`; the caller owns the returned object (not `client`).
   static Client* WithClient(SyncClient* client);
 
+  /**
+   * A client whose keys live under `prefix`, sharing the connection and settings of `client` (an
+   * extension, as Go's `clientv3/namespace`); see `SyncClient::WithNamespace`. Watchers,
+   * `ServiceRegistry` and `ServiceDiscovery` made from it work inside the namespace.
+   *
+   * @code
+   * etcd::Client etcd("http://127.0.0.1:2379");
+   * std::unique_ptr<etcd::Client> tenant = etcd::Client::WithNamespace(etcd, "/tenant-a");
+   * tenant->put("/config", "x").get();  // stored as "/tenant-a/config"
+   * @endcode
+   */
+  static std::unique_ptr<Client> WithNamespace(Client const& client, std::string const& prefix);
+
+  /// The prefix of this client's keys ("" outside a namespace), see `WithNamespace`.
+  std::string namespace_prefix() const;
+
   /// Head revision and cluster identity, see `SyncClient::head`.
   pplx::task<Response> head();
 

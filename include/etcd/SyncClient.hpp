@@ -150,6 +150,29 @@ class SyncClient {
                              std::string const& privkey = "",
                              std::string const& target_name_override = "");
 
+  /**
+   * A client whose keys live under `prefix` (an extension, as Go's `clientv3/namespace`), sharing
+   * the connection and settings of `client`: every key and range it is given gets the prefix
+   * (those of transactions, lock and election names too), and every key in its responses, watch
+   * events and leader announcements comes back without it. Watchers, `ServiceRegistry` and
+   * `ServiceDiscovery` made from it work inside the namespace. Leases, cluster membership and
+   * maintenance are the connection's and unchanged; an empty key is refused with code 3
+   * (`INVALID_ARGUMENT`). Made from a client already inside a namespace, `prefix` is added to
+   * that client's. `client` may be destroyed first; locks taken through the new client end with
+   * it.
+   *
+   * @code
+   * etcd::SyncClient etcd("http://127.0.0.1:2379");
+   * std::unique_ptr<etcd::SyncClient> tenant = etcd::SyncClient::WithNamespace(etcd, "/tenant-a");
+   * tenant->put("/config", "x");  // stored as "/tenant-a/config"
+   * @endcode
+   */
+  static std::unique_ptr<SyncClient> WithNamespace(SyncClient const& client,
+                                                   std::string const& prefix);
+
+  /// The prefix of this client's keys ("" outside a namespace), see `WithNamespace`.
+  std::string namespace_prefix() const;
+
   SyncClient(SyncClient const&) = delete;
   SyncClient& operator=(SyncClient const&) = delete;
 
@@ -379,6 +402,8 @@ class SyncClient {
   std::chrono::microseconds get_grpc_timeout() const;
 
  private:
+  explicit SyncClient(std::shared_ptr<detail::ClientHandle> handle);
+
   void set_grpc_timeout_ms(int64_t ms);
 
   std::shared_ptr<detail::ClientHandle> handle_;

@@ -773,6 +773,27 @@ etcd_status etcd_client_connect(const char *endpoints,
 void etcd_client_free(struct etcd_client *client);
 
 /**
+ * Makes a client whose keys live under `prefix` (`prefix_len` bytes), sharing the connection
+ * and settings of `client` (an extension, as Go's `clientv3/namespace`): every key and range
+ * given to it gets the prefix (those of transactions, lock and election names too), and every
+ * key in its responses, watch events and leader announcements comes back without it.
+ * Watchers, observers, registries and discoveries made from it work inside the namespace.
+ * Leases, cluster membership and maintenance are the connection's and unchanged; an empty key
+ * is refused with error 3 (invalid argument). Made from a client already inside a namespace,
+ * `prefix` is added to that client's.
+ *
+ * On success `*client_out` is a new client owned by the caller, to be released with
+ * `etcd_client_free`; `client` may be freed first.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `client_out` is NULL, or `prefix` is NULL
+ * with a length above 0.
+ */
+etcd_status etcd_client_namespace(const struct etcd_client *client,
+                                  const char *prefix,
+                                  size_t prefix_len,
+                                  struct etcd_client **client_out);
+
+/**
  * Cluster information (`head()`): the current revision as the index, and the cluster id,
  * member id and raft term.
  */

@@ -124,6 +124,7 @@ _SIGNATURES = {
     "etcd_version": (c_char_p, []),
     "etcd_client_connect": (c_uint32, [c_char_p, POINTER(ClientOptions), _OUT]),
     "etcd_client_free": (None, [Handle]),
+    "etcd_client_namespace": (c_uint32, [Handle, *_B, _OUT]),
     "etcd_client_head": (c_uint32, [Handle, _OUT]),
     "etcd_client_get": (c_uint32, [Handle, *_B, c_int64, _OUT]),
     "etcd_client_put": (c_uint32, [Handle, *_B, *_B, c_int64, _OUT]),
@@ -289,7 +290,13 @@ for _name in [
     n
     for n in _SIGNATURES
     if n.startswith("etcd_client_")
-    and n not in ("etcd_client_connect", "etcd_client_free", "etcd_client_observe")
+    and n
+    not in (
+        "etcd_client_connect",
+        "etcd_client_free",
+        "etcd_client_namespace",
+        "etcd_client_observe",
+    )
 ]:
     _SIGNATURES[_name + "_start"] = _SIGNATURES[_name]
 

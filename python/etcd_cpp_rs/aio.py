@@ -258,6 +258,23 @@ class Client:
             target_name_override=target_name_override,
         )
 
+    # -- namespaces -----------------------------------------------------------------------------
+
+    def namespace(self, prefix: BytesLike) -> Client:
+        """A client whose keys live under ``prefix``, sharing this client's connection, as
+        :meth:`etcd_cpp_rs.Client.namespace`. Watchers, :class:`ServiceRegistry` and
+        :class:`ServiceDiscovery` made from it work inside the namespace."""
+        c = object.__new__(type(self))
+        c._ops = self._ops.namespace(prefix)
+        return c
+
+    with_namespace = namespace
+
+    @property
+    def namespace_prefix(self) -> bytes:
+        """The prefix of this client's keys (``b""`` outside a namespace)."""
+        return self._ops.namespace_prefix
+
     # -- lifetime --------------------------------------------------------------------------------
 
     def close(self) -> None:

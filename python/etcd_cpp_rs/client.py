@@ -634,6 +634,7 @@ class Client:
         target_name_override: Optional[str] = None,
     ) -> None:
         self._handle: Optional[int] = None
+        self._namespace_prefix = b""
         endpoints = _endpoints(endpoints)
         options = _native.ClientOptions(
             user=_text(user, "user"),
@@ -657,6 +658,38 @@ class Client:
         )
         self._handle = out.value
         _live.add(self)
+
+    # -- namespaces -----------------------------------------------------------------------------
+
+    def namespace(self, prefix: BytesLike) -> Client:
+        """A client whose keys live under ``prefix``, sharing this client's connection and
+        settings (an extension, as Go's ``clientv3/namespace``): every key and range given to it
+        gets the prefix (those of transactions, lock and election names too), and every key in
+        its responses, watch events and leader announcements comes back without it. Watchers,
+        :class:`ServiceRegistry` and :class:`ServiceDiscovery` made from it work inside the
+        namespace. Leases, cluster membership and maintenance are the connection's; an empty
+        key is refused with error 3. Made from a client inside a namespace, ``prefix`` is added
+        to that client's. Close it like any client; this client may be closed first.
+
+        >>> tenant = client.namespace("/tenant-a")
+        >>> tenant.put("/config", "x").is_ok  # stored as "/tenant-a/config"
+        True
+        """
+        p = _bytes(prefix, "prefix")
+        out = c_void_p()
+        _check(lib.etcd_client_namespace(self._h(), p, len(p), byref(out)), "namespace")
+        c = object.__new__(type(self))
+        c._handle = out.value
+        c._namespace_prefix = self._namespace_prefix + p
+        _live.add(c)
+        return c
+
+    with_namespace = namespace
+
+    @property
+    def namespace_prefix(self) -> bytes:
+        """The prefix of this client's keys (``b""`` outside a namespace)."""
+        return self._namespace_prefix
 
     # -- lifetime ---------------------------------------------------------------------------------
 

@@ -162,6 +162,36 @@ pub unsafe extern "C" fn etcd_client_free(client: *mut etcd_client) {
     ffi_boundary(|| unsafe { etcd_client::free(client) })
 }
 
+/// Makes a client whose keys live under `prefix` (`prefix_len` bytes), sharing the connection
+/// and settings of `client` (an extension, as Go's `clientv3/namespace`): every key and range
+/// given to it gets the prefix (those of transactions, lock and election names too), and every
+/// key in its responses, watch events and leader announcements comes back without it.
+/// Watchers, observers, registries and discoveries made from it work inside the namespace.
+/// Leases, cluster membership and maintenance are the connection's and unchanged; an empty key
+/// is refused with error 3 (invalid argument). Made from a client already inside a namespace,
+/// `prefix` is added to that client's.
+///
+/// On success `*client_out` is a new client owned by the caller, to be released with
+/// `etcd_client_free`; `client` may be freed first.
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `client_out` is NULL, or `prefix` is NULL
+/// with a length above 0.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_client_namespace(
+    client: *const etcd_client,
+    prefix: *const c_char,
+    prefix_len: usize,
+    client_out: *mut *mut etcd_client,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let client = try_ref!(client);
+        let prefix = try_bytes!(prefix, prefix_len);
+        let out = try_out!(client_out);
+        *out = etcd_client::into_raw(client.with_namespace(&prefix));
+        etcd_status::Ok
+    })
+}
+
 /// Runs `request` on `client` and stores the new response in `out`.
 pub(crate) fn execute(
     client: &core::Client,

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::endpoints;
+use super::namespace::Namespace;
 pub use super::options::{ClientOptions, LoadBalancing, OptionArgs, TlsFiles};
 use super::response::{code, message, Response};
 use super::runtime;
@@ -39,9 +40,17 @@ const PROBE_MAX: Duration = Duration::from_secs(5);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connection to an etcd cluster. Cheap to clone; clones share the connection.
+///
+/// A client may be a view of its connection inside a namespace ([`Client::with_namespace`]):
+/// its requests, watchers and observers then have their keys under the namespace's prefix, and
+/// their responses and events carry the keys without it.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The locks taken with `lock(name, ttl)` through this client or its clones (not through
+    /// other namespace views of the connection).
+    locks: Arc<Locks>,
+    namespace: Option<Arc<Namespace>>,
 }
 
 struct Inner {
@@ -60,7 +69,6 @@ struct Inner {
     policy: LoadBalancing,
     next: AtomicUsize,
     timeout_ms: AtomicI64,
-    locks: Locks,
 }
 
 struct Member {
@@ -297,9 +305,39 @@ impl Client {
                 policy: options.load_balancing,
                 next: AtomicUsize::new(0),
                 timeout_ms: AtomicI64::new(timeout_ms),
-                locks: Default::default(),
             }),
+            locks: Default::default(),
+            namespace: None,
         }
+    }
+
+    /// A view of this client's connection whose keys live under `prefix`, as Go's
+    /// `clientv3/namespace`: every key and range of its requests, watchers and election
+    /// observers gets the prefix, and every key of their responses and events loses it. Inside
+    /// a view, the prefix is added to the view's own (namespaces nest). The view shares the
+    /// connection and its settings (timeout, credentials) but has its own held locks.
+    pub fn with_namespace(&self, prefix: &[u8]) -> Client {
+        let mut full = self.namespace_prefix().to_vec();
+        full.extend_from_slice(prefix);
+        Client {
+            inner: self.inner.clone(),
+            locks: Default::default(),
+            namespace: if full.is_empty() {
+                None
+            } else {
+                Some(Arc::new(Namespace::new(&full)))
+            },
+        }
+    }
+
+    /// The prefix of the client's keys (empty outside a namespace).
+    pub fn namespace_prefix(&self) -> &[u8] {
+        self.namespace.as_deref().map_or(&[], Namespace::prefix)
+    }
+
+    /// The namespace of the client, if it is a view inside one.
+    pub fn namespace(&self) -> Option<&Namespace> {
+        self.namespace.as_deref()
     }
 
     /// The TCP connect timeout per endpoint; also how long a watch waits for etcd to confirm it
@@ -745,17 +783,14 @@ impl Client {
         lease: i64,
         keepalive: impl Send + Sync + 'static,
     ) {
-        self.inner
-            .locks
-            .lock()
-            .push((key, lease, Box::new(keepalive)));
+        self.locks.lock().push((key, lease, Box::new(keepalive)));
     }
 
     /// Drops the keep-alive of lock `key` and returns its lease; `None` for a lock the client
     /// does not hold that way.
     pub(crate) fn release_lock(&self, key: &[u8]) -> Option<i64> {
         let (_, lease, keepalive) = {
-            let mut held = self.inner.locks.lock();
+            let mut held = self.locks.lock();
             let i = held.iter().position(|(k, _, _)| k == key)?;
             held.swap_remove(i)
         };
@@ -767,7 +802,7 @@ impl Client {
     /// etcd-cpp-apiv3 does when its client is destroyed. The keep-alives hold the client, so
     /// without this a client with held locks would never be freed.
     pub fn release_locks(&self) {
-        let held = std::mem::take(&mut *self.inner.locks.lock());
+        let held = std::mem::take(&mut *self.locks.lock());
         drop(held);
     }
 

@@ -16,7 +16,6 @@ use tokio::sync::mpsc;
 
 use super::client::Client;
 use super::dispatch::{Gate, Strand};
-use super::namespace::Namespace;
 use super::request::{KeyRange, Request};
 use super::response::{code, EventType, Kv, Response};
 use super::runtime;
@@ -46,8 +45,6 @@ pub type Listener = Box<dyn Fn(&Change) + Send + Sync>;
 struct Shared {
     client: Client,
     range: KeyRange,
-    /// Removed from the keys reported (the namespace's prefix).
-    strip: Vec<u8>,
     listener: Option<Listener>,
     gate: Gate,
     strand: Strand,
@@ -103,31 +100,12 @@ enum End {
 impl ServiceDiscovery {
     /// Starts following the keys under `prefix`; returns at once. [`ServiceDiscovery::wait_ready`]
     /// waits for the first listing. `listener` gets every change, the first listing's entries
-    /// included (as `Added`).
+    /// included (as `Added`). With a client inside a namespace ([`Client::with_namespace`]),
+    /// `prefix` is inside it and the keys reported have no namespace prefix.
     pub fn new(client: &Client, prefix: &[u8], listener: Option<Listener>) -> ServiceDiscovery {
-        Self::start(client, prefix.to_vec(), Vec::new(), listener)
-    }
-
-    /// As [`ServiceDiscovery::new`], for the keys under `prefix` inside namespace `ns`; the
-    /// keys reported have no namespace prefix.
-    pub fn in_namespace(
-        ns: &Namespace,
-        prefix: &[u8],
-        listener: Option<Listener>,
-    ) -> ServiceDiscovery {
-        Self::start(ns.client(), ns.key(prefix), ns.prefix().to_vec(), listener)
-    }
-
-    fn start(
-        client: &Client,
-        prefix: Vec<u8>,
-        strip: Vec<u8>,
-        listener: Option<Listener>,
-    ) -> ServiceDiscovery {
         let shared = Arc::new(Shared {
             client: client.clone(),
             range: KeyRange::prefix(prefix),
-            strip,
             listener,
             gate: Gate::default(),
             strand: Strand::new(runtime::pool()),
@@ -207,11 +185,8 @@ impl Drop for ServiceDiscovery {
     }
 }
 
-fn clean(strip: &[u8], mut kv: Kv) -> Kv {
+fn clean(mut kv: Kv) -> Kv {
     kv.ttl = 0;
-    if let Some(k) = kv.key.strip_prefix(strip) {
-        kv.key = k.to_vec();
-    }
     kv
 }
 
@@ -254,13 +229,13 @@ fn apply_listing(st: &mut State, values: Vec<Kv>, revision: i64) -> Vec<Change> 
 }
 
 /// Applies one batch of watch events and returns the changes.
-fn apply_events(st: &mut State, strip: &[u8], resp: &Response) -> Vec<Change> {
+fn apply_events(st: &mut State, resp: &Response) -> Vec<Change> {
     let mut changes = Vec::new();
     // What the view held before this response: one revision can change many keys (a
     // transaction, a revoked lease), so the threshold must not move within the response.
     let listed = st.revision;
     for e in &resp.events {
-        let Some(kv) = e.kv.clone().map(|kv| clean(strip, kv)) else {
+        let Some(kv) = e.kv.clone().map(clean) else {
             continue;
         };
         if kv.mod_revision <= listed && listed > 0 && kv.mod_revision > 0 {
@@ -316,7 +291,7 @@ async fn run(s: Arc<Shared>) {
         }
         backoff = Duration::from_millis(50);
         let revision = r.index;
-        let values: Vec<Kv> = r.values.into_iter().map(|kv| clean(&s.strip, kv)).collect();
+        let values: Vec<Kv> = r.values.into_iter().map(clean).collect();
         let old_watcher;
         {
             let mut st = s.lock();
@@ -362,6 +337,6 @@ fn on_watch(s: &Arc<Shared>, tx: &mpsc::UnboundedSender<End>, resp: Response) {
     if st.closed {
         return;
     }
-    let changes = apply_events(&mut st, &s.strip, &resp);
+    let changes = apply_events(&mut st, &resp);
     s.post(changes);
 }

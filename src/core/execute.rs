@@ -16,6 +16,17 @@ use super::{cluster, election, kv, lease, lock, runtime, watch};
 impl Client {
     /// Runs `req` and returns its response; waits for the result without occupying a thread.
     pub async fn execute(&self, req: Request) -> Response {
+        let Some(ns) = self.namespace() else {
+            return self.execute_raw(req).await;
+        };
+        match ns.request(req) {
+            Ok(req) => ns.strip_response(self.execute_raw(req).await),
+            Err(refused) => *refused,
+        }
+    }
+
+    /// [`Client::execute`] of a request whose keys are already those stored in etcd.
+    async fn execute_raw(&self, req: Request) -> Response {
         // Like etcd-cpp-apiv3, the timeout does not apply to revoking a lease or to watches.
         let timed = !matches!(req, Request::LeaseRevoke { .. } | Request::Watch { .. });
         self.run_request(req.action(), timed, run(self, req)).await

@@ -9,6 +9,8 @@
 //!    - [`keys`]: [`KeyRange`] (a key, a prefix or `[key, range_end)`).
 //!    - [`txn`]: [`Transaction`] and its comparisons and operations.
 //!    - [`request`]: [`Request`], one per etcd-cpp-apiv3 operation.
+//!    - [`namespace`]: [`Namespace`], the key translation of a client view whose keys live
+//!      under a prefix (requests, transactions, lock and election names, responses, events).
 //!    - [`endpoints`]: parsing the endpoint list.
 //!    - [`options`]: [`ClientOptions`] and their defaults, filled the same way by both FFI layers.
 //!    - [`panic`]: the panic guard of the FFI layers.
@@ -18,7 +20,9 @@
 //!      `fork()`).
 //!    - [`log`]: the process-wide log hook for the library's diagnostics (silent by default).
 //! 2. **The connection**, [`client`]: [`Client`]'s members (one channel per endpoint), health
-//!    probes, authentication, per-call fail-over and timeouts.
+//!    probes, authentication, per-call fail-over and timeouts; a client may be a view of its
+//!    connection inside a namespace (`Client::with_namespace`), applied by `execute`, the
+//!    watchers and the observers.
 //! 3. **One module per etcd service**, as etcd-client's `rpc/` has: [`kv`] (with transactions),
 //!    [`lease`], [`cluster`], [`lock`], [`election`], [`maintenance`] (member status, compaction,
 //!    defragmentation: an extension).
@@ -27,10 +31,10 @@
 //! 5. **The facade**: [`execute`] (`Client::execute*`, which hands each [`Request`] to its
 //!    service, and the requests that combine services: `lock(name, ttl)`, grant-then-keep-alive)
 //!    and [`call`] (a request in flight that its caller waits for in slices, polls or abandons).
-//! 6. **Service registration and discovery**, built on the facade and the streams: [`namespace`]
-//!    (a client view whose keys live under a prefix), [`registry`] (entries under a lease that is
-//!    re-granted when lost), [`discovery`] (a live view of a prefix that lists, watches and
-//!    re-lists after compaction).
+//! 6. **Service registration and discovery**, built on the facade and the streams:
+//!    [`registry`] (entries under a lease that is re-granted when lost), [`discovery`] (a live
+//!    view of a prefix that lists, watches and re-lists after compaction); both work inside a
+//!    namespace when given a namespaced client.
 
 #![forbid(unsafe_code)]
 
@@ -39,6 +43,7 @@ pub mod dispatch;
 pub mod endpoints;
 pub mod keys;
 pub mod log;
+pub mod namespace;
 pub mod options;
 pub mod panic;
 pub mod request;
@@ -63,7 +68,6 @@ pub mod call;
 pub mod execute;
 // 6. Registration and discovery.
 pub mod discovery;
-pub mod namespace;
 pub mod registry;
 
 pub use call::Call;

@@ -18,6 +18,16 @@ impl Observer {
     pub fn new(client: &Client, name: Vec<u8>) -> Observer {
         let (tx, rx) = std::sync::mpsc::channel();
         let c = client.clone();
+        // Inside a namespace: the election's name gets the prefix, the leaders' keys lose it.
+        let ns = client.namespace().cloned();
+        let name = match &ns {
+            Some(ns) => ns.key(&name),
+            None => name,
+        };
+        let strip = move |r: Response| match &ns {
+            Some(ns) => ns.strip_response(r),
+            None => r,
+        };
         let task = runtime::spawn(async move {
             let stream = c
                 .with_failover(true, |cl| {
@@ -52,7 +62,7 @@ impl Observer {
                     },
                 };
                 let last = !msg.is_ok();
-                if tx.send(msg).is_err() || last {
+                if tx.send(strip(msg)).is_err() || last {
                     return;
                 }
             }

@@ -17,7 +17,6 @@ use tokio::sync::Notify;
 use super::client::Client;
 use super::dispatch::{Gate, Strand};
 use super::keepalive::KeepAlive;
-use super::namespace::Namespace;
 use super::request::Request;
 use super::response::{code, Response};
 use super::runtime;
@@ -56,8 +55,6 @@ pub type ReregisterCallback = Box<dyn Fn(i64, i64) + Send + Sync>;
 
 struct Shared {
     client: Client,
-    /// Put before every key (the namespace's prefix).
-    prefix: Vec<u8>,
     options: RegistryOptions,
     callback: Option<ReregisterCallback>,
     gate: Gate,
@@ -95,27 +92,10 @@ pub struct ServiceRegistry {
 impl ServiceRegistry {
     /// Grants the first lease (blocking, bounded by the client's timeout) and starts keeping it
     /// alive. When the grant fails the registry keeps trying in the background; entries added
-    /// meanwhile are written as soon as a lease is granted.
+    /// meanwhile are written as soon as a lease is granted. With a client inside a namespace
+    /// ([`Client::with_namespace`]) the entries' keys are inside it.
     pub fn new(
         client: &Client,
-        options: RegistryOptions,
-        callback: Option<ReregisterCallback>,
-    ) -> ServiceRegistry {
-        Self::start(client, Vec::new(), options, callback)
-    }
-
-    /// As [`ServiceRegistry::new`], with the keys inside namespace `ns`.
-    pub fn in_namespace(
-        ns: &Namespace,
-        options: RegistryOptions,
-        callback: Option<ReregisterCallback>,
-    ) -> ServiceRegistry {
-        Self::start(ns.client(), ns.prefix().to_vec(), options, callback)
-    }
-
-    fn start(
-        client: &Client,
-        prefix: Vec<u8>,
         options: RegistryOptions,
         callback: Option<ReregisterCallback>,
     ) -> ServiceRegistry {
@@ -126,7 +106,6 @@ impl ServiceRegistry {
         }
         let shared = Arc::new(Shared {
             client: client.clone(),
-            prefix,
             options,
             callback,
             gate: Gate::default(),
@@ -164,19 +143,12 @@ impl ServiceRegistry {
 
     /// The registered entries.
     pub fn entries(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let p = self.shared.prefix.len();
         self.shared
             .lock()
             .entries
             .iter()
-            .map(|(k, v)| (k[p..].to_vec(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
-    }
-
-    fn full_key(&self, key: &[u8]) -> Vec<u8> {
-        let mut k = self.shared.prefix.clone();
-        k.extend_from_slice(key);
-        k
     }
 
     /// Registers `key = value` (or replaces its value) under the lease and writes it now. The
@@ -185,7 +157,7 @@ impl ServiceRegistry {
     /// lease is granted. After `close()`: error 1.
     pub fn add(&self, key: &[u8], value: &[u8]) -> Response {
         let s = self.shared.clone();
-        let (key, value) = (self.full_key(key), value.to_vec());
+        let (key, value) = (key.to_vec(), value.to_vec());
         runtime::block_on(async move { add(&s, key, value).await })
     }
 
@@ -193,9 +165,7 @@ impl ServiceRegistry {
     /// the key was not in etcd).
     pub fn remove(&self, key: &[u8]) -> Response {
         let s = self.shared.clone();
-        let key = self.full_key(key);
-        let p = s.prefix.clone();
-        let ns = Namespace::new(&s.client, &p);
+        let key = key.to_vec();
         runtime::block_on(async move {
             let _io = s.io.lock().await;
             {
@@ -205,8 +175,7 @@ impl ServiceRegistry {
                 }
                 st.entries.remove(&key);
             }
-            let r = retrying(&s.client, Request::Rm { key }).await;
-            ns.strip_response(r)
+            retrying(&s.client, Request::Rm { key }).await
         })
     }
 
@@ -276,7 +245,7 @@ async fn add(s: &Arc<Shared>, key: Vec<u8>, value: Vec<u8>) -> Response {
     if is_lease_gone(&r) {
         s.wake.notify_one();
     }
-    Namespace::new(&s.client, &s.prefix).strip_response(r)
+    r
 }
 
 /// How long `add` and `remove` keep trying while the cluster cannot answer (a leader election

@@ -352,8 +352,19 @@ impl Watcher {
         from_revision: i64,
         callback: impl Fn(Response) + Send + Sync + 'static,
     ) -> Watcher {
+        // Inside a namespace: the range gets the prefix, the events' keys lose it.
+        let (range, callback): (KeyRange, Callback) = match client.namespace() {
+            Some(ns) => {
+                let ns = ns.clone();
+                (
+                    ns.range(&range),
+                    Box::new(move |r| callback(ns.strip_response(r))),
+                )
+            }
+            None => (range, Box::new(callback)),
+        };
         let shared = Arc::new(Shared {
-            callback: Box::new(callback),
+            callback,
             gate: Gate::default(),
             strand: Strand::new(runtime::pool()),
             state: Mutex::new(State::default()),

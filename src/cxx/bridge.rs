@@ -245,6 +245,11 @@ pub mod ffi {
         ) -> Box<Client>;
         /// A second handle to the same connection.
         fn client_clone(client: &Client) -> Box<Client>;
+        /// A handle to the same connection whose keys live under `prefix` (added to the
+        /// client's own namespace prefix).
+        fn client_with_namespace(client: &Client, prefix: &[u8]) -> Box<Client>;
+        /// The prefix of the client's keys (empty outside a namespace).
+        fn client_namespace_prefix(client: &Client) -> Vec<u8>;
         fn client_set_timeout_ms(client: &Client, ms: i64);
         /// `current_auth_token()`.
         fn client_auth_token(client: &Client) -> String;

@@ -465,6 +465,15 @@ fn client_clone(client: &Client) -> Box<Client> {
     Box::new(Client(client.0.clone()))
 }
 
+fn client_with_namespace(client: &Client, prefix: &[u8]) -> Box<Client> {
+    let c = guard(lame_client, || client.0.with_namespace(prefix));
+    Box::new(Client(c))
+}
+
+fn client_namespace_prefix(client: &Client) -> Vec<u8> {
+    client.0.namespace_prefix().to_vec()
+}
+
 fn client_set_timeout_ms(client: &Client, ms: i64) {
     client.0.set_timeout_ms(ms);
 }

@@ -98,6 +98,21 @@ static_assert(is_same<decltype(etcd::Client::WithSSL(string(), string(), string(
               "Client::WithSSL");
 static_assert(is_same<decltype(etcd::Client::WithClient(nullptr)), etcd::Client*>::value,
               "Client::WithClient");
+// Extensions: a client inside a namespace.
+static_assert(is_same<decltype(etcd::SyncClient::WithNamespace(
+                          std::declval<etcd::SyncClient const&>(), string())),
+                      std::unique_ptr<etcd::SyncClient>>::value,
+              "SyncClient::WithNamespace");
+static_assert(
+    is_same<decltype(etcd::Client::WithNamespace(std::declval<etcd::Client const&>(), string())),
+            std::unique_ptr<etcd::Client>>::value,
+    "Client::WithNamespace");
+static_assert(
+    is_same<decltype(std::declval<etcd::SyncClient const&>().namespace_prefix()), string>::value,
+    "SyncClient::namespace_prefix");
+static_assert(
+    is_same<decltype(std::declval<etcd::Client const&>().namespace_prefix()), string>::value,
+    "Client::namespace_prefix");
 
 // Watcher: the user/password and TLS constructors (with and without wait callback), and options.
 static_assert(

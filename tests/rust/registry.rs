@@ -383,39 +383,149 @@ fn discovery_waits_for_a_server_that_starts_late() {
 
 #[test]
 fn namespace_prefixes_keys_and_strips_them_from_responses_and_views() {
-    use etcd_cpp_rs::core::Namespace;
+    use etcd_cpp_rs::core::{CompareResult, CompareTarget, TxnCompare, Watcher};
     let c = client();
     let p = prefix("namespace");
-    let ns = Namespace::new(&c, p.as_bytes());
-    assert!(ns
-        .execute_blocking(Request::Put {
+    let ns = c.with_namespace(p.as_bytes());
+    assert_eq!(ns.namespace_prefix(), p.as_bytes());
+    let other = c.with_namespace(prefix("namespace-other").as_bytes());
+    assert!(call(
+        &other,
+        Request::Put {
+            key: b("/service/x"),
+            value: b("other"),
+            lease: 0,
+        }
+    )
+    .is_ok());
+    // A watcher of the whole namespace reports keys without the prefix.
+    let events = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
+    let e2 = events.clone();
+    let w = Watcher::new(&ns, KeyRange::prefix(""), 0, move |r| {
+        let mut e = e2.lock().unwrap();
+        for ev in r.events {
+            e.push(ev.kv.map(|kv| kv.key).unwrap_or_default());
+        }
+    });
+    let put = call(
+        &ns,
+        Request::Put {
             key: b("/service/a"),
             value: b("1"),
             lease: 0,
-        })
-        .is_ok());
+        },
+    );
+    assert!(put.is_ok(), "{put:?}");
+    let again = call(
+        &ns,
+        Request::Put {
+            key: b("/service/a"),
+            value: b("1"),
+            lease: 0,
+        },
+    );
+    assert_eq!(again.prev_value.key, b("/service/a"));
     // Stored under the prefix, seen without it.
     assert_eq!(
         contents(&c, &p).1.keys().cloned().collect::<Vec<_>>(),
         [b(&format!("{p}/service/a"))]
     );
-    let r = ns.execute_blocking(Request::Range {
-        range: KeyRange::prefix(""),
-        limit: 0,
-        revision: 0,
-        keys_only: false,
-    });
+    let r = call(
+        &ns,
+        Request::Range {
+            range: KeyRange::prefix(""),
+            limit: 0,
+            revision: 0,
+            keys_only: false,
+        },
+    );
     assert_eq!(r.values.len(), 1);
     assert_eq!(r.values[0].key, b("/service/a"));
-    assert_eq!(ns.execute_blocking(Request::MemberList).error_code, 3);
+    // Keyless requests are the connection's; an empty key is refused, naming the operation.
+    assert!(call(&ns, Request::MemberList).is_ok());
+    let empty = call(
+        &ns,
+        Request::Get {
+            key: Vec::new(),
+            revision: 0,
+        },
+    );
+    assert_eq!(empty.error_code, 3);
+    assert!(empty.error_message.contains("get"), "{empty:?}");
+    // A transaction: compare, put and a nested get, all inside the namespace.
+    let t = Transaction {
+        compares: vec![TxnCompare {
+            range: KeyRange::key(b("/service/a")),
+            target: CompareTarget::Value,
+            result: CompareResult::Equal,
+            value: b("1"),
+            number: 0,
+        }],
+        success: vec![
+            TxnOperation::Put {
+                key: b("/service/t"),
+                value: b("from-txn"),
+                lease: 0,
+                prev_kv: false,
+            },
+            TxnOperation::Txn(Box::new(Transaction {
+                success: vec![TxnOperation::Range {
+                    range: KeyRange::prefix(b("/service/")),
+                    limit: 0,
+                }],
+                ..Default::default()
+            })),
+            TxnOperation::Range {
+                range: KeyRange::key(b("/service/t")),
+                limit: 0,
+            },
+        ],
+        failure: vec![],
+    };
+    let r = call(&ns, Request::Txn(t));
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(r.value.key, b("/service/t"));
+    assert_eq!(r.value.value, b("from-txn"));
+    assert!(contents(&c, &p)
+        .1
+        .contains_key(&b(&format!("{p}/service/t"))));
+    assert!(wait_until(Duration::from_secs(5), || events
+        .lock()
+        .unwrap()
+        .len()
+        == 3));
+    assert_eq!(
+        *events.lock().unwrap(),
+        [b("/service/a"), b("/service/a"), b("/service/t")]
+    );
+    w.cancel();
+    assert!(call(
+        &ns,
+        Request::Rm {
+            key: b("/service/t")
+        }
+    )
+    .is_ok());
+    // A lock name inside the namespace; its key comes back without the prefix.
+    let l = call(
+        &ns,
+        Request::Lock {
+            name: b("/lock"),
+            ttl: 5,
+        },
+    );
+    assert!(l.is_ok(), "{l:?}");
+    assert!(l.lock_key.starts_with(b"/lock/"), "{l:?}");
+    assert!(call(&ns, Request::Unlock { key: l.lock_key }).is_ok());
 
     let (log, listener) = recorder();
-    let d = ServiceDiscovery::in_namespace(&ns, b"/service/", Some(listener));
+    let d = ServiceDiscovery::new(&ns, b"/service/", Some(listener));
     assert!(d.wait_ready(Duration::from_secs(5)));
-    let reg = ServiceRegistry::in_namespace(&ns, options(30), None);
+    let reg = ServiceRegistry::new(&ns, options(30), None);
     let r = reg.add(b"/service/b", b"2");
     assert!(r.is_ok());
     assert!(wait_until(Duration::from_secs(5), || view(&d).len() == 2));
+    // The other namespace's entry is not seen.
     assert_eq!(
         view(&d).keys().cloned().collect::<Vec<_>>(),
         [b("/service/a"), b("/service/b")]
@@ -428,4 +538,15 @@ fn namespace_prefixes_keys_and_strips_them_from_responses_and_views() {
     assert!(wait_until(Duration::from_secs(5), || view(&d).len() == 1));
     let got = log.lock().unwrap().clone();
     assert!(got.iter().all(|c| c.value.key.starts_with(b"/service/")));
+    // Namespaces nest.
+    let nested = ns.with_namespace(b"/service");
+    let r = call(
+        &nested,
+        Request::Get {
+            key: b("/a"),
+            revision: 0,
+        },
+    );
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(r.value.key, b("/a"));
 }
