@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -376,7 +376,7 @@ impl Watcher {
             client,
             Sub {
                 range,
-                shared: shared.clone(),
+                shared: Arc::downgrade(&shared),
                 next_revision: next_revision.clone(),
             },
         );
@@ -489,10 +489,12 @@ impl Drop for Watcher {
     }
 }
 
-/// One watcher as the shared stream sees it.
+/// One watcher as the shared stream sees it. Only the [`Watcher`] (and callbacks queued on its
+/// strand) keep its callback alive: once it is dropped the user's data is freed at once, whatever
+/// the stream's task is busy with.
 struct Sub {
     range: KeyRange,
-    shared: Arc<Shared>,
+    shared: Weak<Shared>,
     next_revision: Arc<AtomicI64>,
 }
 
@@ -573,24 +575,25 @@ struct Entry {
 }
 
 impl Entry {
-    /// Handles a message for this watcher; returns whether the watcher ended.
+    /// Handles a message for this watcher; `None`: the watcher ended (or was dropped).
     fn on_message(&mut self, wr: &WatchResponse, now: Instant) -> Option<Step> {
         self.last_message = now;
         self.asked = false;
+        let shared = self.sub.shared.upgrade()?;
         let step = self.cursor.on_message(wr);
         self.sub
             .next_revision
             .store(self.cursor.next_revision, Ordering::Relaxed);
         if wr.created() {
-            self.sub.shared.settle();
+            shared.settle();
         }
         match step {
             Step::Deliver(resp, true) => {
-                self.sub.shared.fail(resp);
+                shared.fail(resp);
                 None
             }
             Step::Deliver(resp, false) => {
-                self.sub.shared.deliver(resp);
+                shared.deliver(resp);
                 Some(Step::Skip)
             }
             other => Some(other),
@@ -641,7 +644,9 @@ impl Entries {
     /// Ends every watcher with `resp`.
     fn fail_all(&mut self, resp: Response) {
         for (_, e) in std::mem::take(&mut self.all) {
-            e.sub.shared.fail(resp.clone());
+            if let Some(shared) = e.sub.shared.upgrade() {
+                shared.fail(resp.clone());
+            }
         }
         self.by_watch_id.clear();
     }
@@ -925,8 +930,8 @@ async fn route(
 }
 
 fn entry_fail(entries: &mut Entries, id: u64, resp: Response) {
-    if let Some(e) = entries.all.get(&id) {
-        e.sub.shared.fail(resp);
+    if let Some(shared) = entries.all.get(&id).and_then(|e| e.sub.shared.upgrade()) {
+        shared.fail(resp);
     }
     entries.end(id);
 }
