@@ -651,6 +651,11 @@ impl Entries {
         self.by_watch_id.clear();
     }
 
+    /// Forgets the watchers whose [`Watcher`] was dropped.
+    fn prune(&mut self) {
+        self.all.retain(|_, e| e.sub.shared.strong_count() > 0);
+    }
+
     /// Forgets the watch ids of a stream that broke.
     fn detach(&mut self) {
         self.by_watch_id.clear();
@@ -747,6 +752,12 @@ async fn manage(hub: Arc<Hub>, client: Client, mut rx: mpsc::UnboundedReceiver<C
             // No answer within the connect timeout: try the next endpoint.
             None => client.report(i, false),
         }
+        // Watchers cancelled or dropped while the stream was being opened are not reconnected
+        // (nor logged about: the program may be exiting).
+        while let Ok(cmd) = rx.try_recv() {
+            entries.apply(cmd);
+        }
+        entries.prune();
         if entries.all.is_empty() {
             continue;
         }
