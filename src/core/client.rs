@@ -69,6 +69,10 @@ struct Inner {
     policy: LoadBalancing,
     next: AtomicUsize,
     timeout_ms: AtomicI64,
+    /// What the stream modules share per connection (the one watch stream and the one
+    /// keep-alive stream all watchers and keep-alives of this client use), type-erased so that
+    /// this layer does not depend on them. See [`Client::per_connection`].
+    shared_streams: Mutex<Vec<Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
 struct Member {
@@ -305,6 +309,7 @@ impl Client {
                 policy: options.load_balancing,
                 next: AtomicUsize::new(0),
                 timeout_ms: AtomicI64::new(timeout_ms),
+                shared_streams: Mutex::new(Vec::new()),
             }),
             locks: Default::default(),
             namespace: None,
@@ -804,6 +809,24 @@ impl Client {
     pub fn release_locks(&self) {
         let held = std::mem::take(&mut *self.locks.lock());
         drop(held);
+    }
+
+    /// The one `T` of this connection (made on first use), shared by all clones of the client.
+    /// It must not hold the client itself, or the connection would never be freed.
+    pub(crate) fn per_connection<T: std::any::Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut all = self
+            .inner
+            .shared_streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for x in all.iter() {
+            if let Ok(t) = x.clone().downcast::<T>() {
+                return t;
+            }
+        }
+        let t = Arc::new(T::default());
+        all.push(t.clone());
+        t
     }
 
     /// Number of endpoints.

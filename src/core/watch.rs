@@ -1,14 +1,22 @@
 //! Watches: the one-shot `watch()` call and the long-lived [`Watcher`].
 //!
-//! A [`Watcher`] is one task on the runtime (no thread of its own). It keeps the revision after
-//! the last event it delivered; when its stream breaks (member killed, frozen, restarted) it
-//! opens a new one on the next endpoint from that revision, so events are neither lost nor
-//! repeated. Only compaction of that revision (error 11, as etcd-cpp-apiv3) or an error from the
-//! server ends it. Callbacks run in order on a [`Strand`] of callback threads.
+//! All [`Watcher`]s of a client share one watch stream, owned by one task on the runtime (the
+//! [`Hub`]; no thread of its own), as Go's clientv3 does: the task creates the watches on the
+//! stream one at a time (etcd answers creates in order, and assigns the watch ids), routes each
+//! response to its watcher by watch id, and hands it to that watcher's own [`Strand`] of callback
+//! threads, so a slow callback holds up only its own watcher. Each watcher keeps the revision
+//! after the last event it delivered; when the stream breaks (member killed, frozen, restarted)
+//! the task opens a new one on the next endpoint and creates every watcher again from its own
+//! revision, so events are neither lost nor repeated. Only compaction of that revision (error 11,
+//! as etcd-cpp-apiv3) or an error from the server ends a watcher. The task ends when the client
+//! has no watcher left.
 
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
 
 use etcd_client::{WatchOptions, WatchResponse};
 
@@ -245,7 +253,6 @@ struct State {
     /// etcd confirmed the watch (or the watcher failed before it could be): the constructor
     /// waits for this.
     settled: bool,
-    task: Option<tokio::task::AbortHandle>,
 }
 
 impl Shared {
@@ -316,8 +323,11 @@ impl Shared {
 /// A long-lived watch on a key, a prefix or a range (`etcd::Watcher`).
 pub struct Watcher {
     shared: Arc<Shared>,
-    /// The revision the watcher resumes from after a reconnect (shared with its task).
+    /// The revision the watcher resumes from after a reconnect (shared with the stream's task).
     next_revision: Arc<AtomicI64>,
+    /// The client's shared watch stream, and this watcher's number there.
+    hub: Arc<Hub>,
+    id: u64,
     /// When the constructor stops waiting for etcd to confirm the watch.
     start_deadline: Instant,
 }
@@ -372,17 +382,21 @@ impl Watcher {
         });
         let next_revision = Arc::new(AtomicI64::new(from_revision.max(0)));
         let start_deadline = Instant::now() + client.connect_timeout();
-        let task = runtime::spawn(run(
-            shared.clone(),
-            client.clone(),
-            range,
-            next_revision.clone(),
-        ));
-        shared.lock().task = Some(task.abort_handle());
+        let hub = client.per_connection::<Hub>();
+        let id = hub.add(
+            client,
+            Sub {
+                range,
+                shared: Arc::downgrade(&shared),
+                next_revision: next_revision.clone(),
+            },
+        );
         Watcher {
             shared,
             next_revision,
             start_deadline,
+            hub,
+            id,
         }
     }
 
@@ -452,10 +466,7 @@ impl Watcher {
     /// callback runs any more, except when called from inside this watcher's own callback (then
     /// it cannot wait for that callback, which is the caller). Idempotent.
     pub fn cancel(&self) -> bool {
-        let task = self.shared.lock().task.take();
-        if let Some(t) = task {
-            t.abort();
-        }
+        self.hub.remove(self.id);
         self.shared.finish(true);
         self.shared.gate.close();
         if !self.shared.gate.is_current() {
@@ -489,20 +500,220 @@ impl Drop for Watcher {
     }
 }
 
-async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision: Arc<AtomicI64>) {
-    let mut cursor = Cursor {
-        next_revision: next_revision.load(Ordering::Relaxed),
-    };
+/// One watcher as the shared stream sees it. Only the [`Watcher`] (and callbacks queued on its
+/// strand) keep its callback alive: once it is dropped the user's data is freed at once, whatever
+/// the stream's task is busy with.
+struct Sub {
+    range: KeyRange,
+    shared: Weak<Shared>,
+    next_revision: Arc<AtomicI64>,
+}
+
+enum Cmd {
+    Add(u64, Sub),
+    Remove(u64),
+}
+
+/// The watch stream that all watchers of one client share: a handle to the task that owns it.
+/// Kept per connection ([`Client::per_connection`]); it does not hold the client, the task does,
+/// and only while the client has watchers.
+#[derive(Default)]
+pub(crate) struct Hub {
+    state: Mutex<HubState>,
+}
+
+#[derive(Default)]
+struct HubState {
+    /// Commands to the running task; `None` when no task runs.
+    commands: Option<mpsc::UnboundedSender<Cmd>>,
+    next_id: u64,
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a watcher (starting the task if none runs); returns its number. Never blocks.
+    fn add(self: &Arc<Self>, client: &Client, sub: Sub) -> u64 {
+        let mut st = self.lock();
+        st.next_id += 1;
+        let id = st.next_id;
+        let tx = match &st.commands {
+            Some(tx) if !tx.is_closed() => tx.clone(),
+            _ => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                st.commands = Some(tx.clone());
+                runtime::spawn(manage(self.clone(), client.clone(), rx));
+                tx
+            }
+        };
+        let _ = tx.send(Cmd::Add(id, sub));
+        id
+    }
+
+    /// Unregisters a watcher (the task cancels its watch on the stream). Never blocks.
+    fn remove(&self, id: u64) {
+        if let Some(tx) = &self.lock().commands {
+            let _ = tx.send(Cmd::Remove(id));
+        }
+    }
+
+    /// Called by the task when it has no watcher: ends it unless a command came in meanwhile
+    /// (commands are sent under the same lock, so none is lost).
+    fn retire(&self, rx: &mut mpsc::UnboundedReceiver<Cmd>) -> Option<Cmd> {
+        let mut st = self.lock();
+        match rx.try_recv() {
+            Ok(cmd) => Some(cmd),
+            Err(_) => {
+                st.commands = None;
+                None
+            }
+        }
+    }
+}
+
+/// A watcher in the stream task.
+struct Entry {
+    sub: Sub,
+    cursor: Cursor,
+    /// Its watch id on the current stream, once etcd created it.
+    watch_id: Option<i64>,
+    /// When a message for it last arrived (or it was created).
+    last_message: Instant,
+    /// A progress request was sent for it and no message for it arrived since.
+    asked: bool,
+}
+
+impl Entry {
+    /// Handles a message for this watcher; `None`: the watcher ended (or was dropped).
+    fn on_message(&mut self, wr: &WatchResponse, now: Instant) -> Option<Step> {
+        self.last_message = now;
+        self.asked = false;
+        let shared = self.sub.shared.upgrade()?;
+        let step = self.cursor.on_message(wr);
+        self.sub
+            .next_revision
+            .store(self.cursor.next_revision, Ordering::Relaxed);
+        if wr.created() {
+            shared.settle();
+        }
+        match step {
+            Step::Deliver(resp, true) => {
+                shared.fail(resp);
+                None
+            }
+            Step::Deliver(resp, false) => {
+                shared.deliver(resp);
+                Some(Step::Skip)
+            }
+            other => Some(other),
+        }
+    }
+}
+
+/// The watchers of the task, by number (creation order).
+#[derive(Default)]
+struct Entries {
+    all: BTreeMap<u64, Entry>,
+    /// Watch id on the current stream -> watcher number.
+    by_watch_id: HashMap<i64, u64>,
+}
+
+impl Entries {
+    fn apply(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Add(id, sub) => {
+                let cursor = Cursor {
+                    next_revision: sub.next_revision.load(Ordering::Relaxed),
+                };
+                self.all.insert(
+                    id,
+                    Entry {
+                        sub,
+                        cursor,
+                        watch_id: None,
+                        last_message: Instant::now(),
+                        asked: false,
+                    },
+                );
+            }
+            Cmd::Remove(id) => {
+                if let Some(w) = self.all.remove(&id).and_then(|e| e.watch_id) {
+                    self.by_watch_id.remove(&w);
+                }
+            }
+        }
+    }
+
+    fn end(&mut self, id: u64) {
+        if let Some(w) = self.all.remove(&id).and_then(|e| e.watch_id) {
+            self.by_watch_id.remove(&w);
+        }
+    }
+
+    /// Ends every watcher with `resp`.
+    fn fail_all(&mut self, resp: Response) {
+        for (_, e) in std::mem::take(&mut self.all) {
+            if let Some(shared) = e.sub.shared.upgrade() {
+                shared.fail(resp.clone());
+            }
+        }
+        self.by_watch_id.clear();
+    }
+
+    /// Forgets the watchers whose [`Watcher`] was dropped.
+    fn prune(&mut self) {
+        self.all.retain(|_, e| e.sub.shared.strong_count() > 0);
+    }
+
+    /// Forgets the watch ids of a stream that broke.
+    fn detach(&mut self) {
+        self.by_watch_id.clear();
+        for e in self.all.values_mut() {
+            e.watch_id = None;
+            e.asked = false;
+        }
+    }
+}
+
+/// How a stream ended.
+enum Ended {
+    /// No watcher left.
+    Idle,
+    /// It broke (or stopped answering): resume every watcher on the next endpoint.
+    Broken,
+    /// A new token was obtained: reopen it on the same endpoint.
+    Renewed,
+}
+
+/// The task that owns the client's watch stream, until the client has no watcher.
+async fn manage(hub: Arc<Hub>, client: Client, mut rx: mpsc::UnboundedReceiver<Cmd>) {
+    let mut entries = Entries::default();
     let n = client.endpoint_count().max(1);
     let mut attempt = 0usize;
     let mut backoff = RETRY_MIN;
     loop {
+        while let Ok(cmd) = rx.try_recv() {
+            entries.apply(cmd);
+        }
+        if entries.all.is_empty() {
+            match hub.retire(&mut rx) {
+                Some(cmd) => {
+                    entries.apply(cmd);
+                    continue;
+                }
+                None => return,
+            }
+        }
+        let first = *entries.all.keys().next().expect("not empty");
         let (i, opened) = match client.stream_endpoint(attempt).await {
             Ok((i, c)) => {
+                let e = &entries.all[&first];
                 let mut wc = watch_client(&client, &c);
                 let open = wc.watch(
-                    range.key.clone(),
-                    Some(watch_options(&range, cursor.next_revision)),
+                    e.sub.range.key.clone(),
+                    Some(watch_options(&e.sub.range, e.cursor.next_revision)),
                 );
                 match tokio::time::timeout(client.connect_timeout(), open).await {
                     Ok(r) => (i, Some(r)),
@@ -510,75 +721,30 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
                 }
             }
             Err(StreamError::Unusable(code, msg)) => {
-                shared.fail(Response::error(code, msg));
-                return;
+                entries.fail_all(Response::error(code, msg));
+                continue;
             }
             Err(StreamError::Connect(i, e)) => (i, Some(Err(e))),
         };
         attempt += 1;
         match opened {
-            Some(Ok(mut stream)) => {
-                let mut created = false;
-                loop {
-                    // Until etcd confirms the watch, wait no longer than a connect; then ask for
-                    // progress whenever the stream has been quiet for a while.
-                    let quiet = if created {
-                        PROGRESS_INTERVAL
-                    } else {
-                        client.connect_timeout()
-                    };
-                    let msg = match tokio::time::timeout(quiet, stream.message()).await {
-                        Ok(m) => m,
-                        Err(_) if !created => {
-                            client.report(i, false);
-                            break;
-                        }
-                        Err(_) => {
-                            if stream.request_progress().await.is_err() {
-                                client.report(i, false);
-                                break;
-                            }
-                            continue;
-                        }
-                    };
-                    match msg {
-                        Ok(Some(wr)) => {
-                            client.report(i, true);
-                            attempt = 0;
-                            backoff = RETRY_MIN;
-                            let step = cursor.on_message(&wr);
-                            next_revision.store(cursor.next_revision, Ordering::Relaxed);
-                            if wr.created() {
-                                created = true;
-                                shared.settle();
-                            }
-                            match step {
-                                Step::Deliver(resp, true) => {
-                                    shared.fail(resp);
-                                    return;
-                                }
-                                Step::Deliver(resp, false) => shared.deliver(resp),
-                                Step::Renew if client.renew_token(i).await => break,
-                                Step::Renew => {
-                                    shared.fail(cancel_response(&wr));
-                                    return;
-                                }
-                                Step::Skip => {}
-                            }
-                        }
-                        Ok(None) => {
-                            client.report(i, false);
-                            break;
-                        }
-                        Err(e) => {
-                            if is_permanent(&e) {
-                                shared.fail(error_to_response(&e));
-                                return;
-                            }
-                            client.report(i, false);
-                            break;
-                        }
-                    }
+            Some(Ok(stream)) => {
+                let ended = serve(
+                    &client,
+                    i,
+                    stream,
+                    first,
+                    &mut entries,
+                    &mut rx,
+                    &mut attempt,
+                    &mut backoff,
+                )
+                .await;
+                entries.detach();
+                match ended {
+                    Ended::Idle => continue,
+                    Ended::Renewed => continue,
+                    Ended::Broken => client.report(i, false),
                 }
             }
             Some(Err(e)) => {
@@ -589,20 +755,28 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
                     continue;
                 }
                 if classify(&e) == Failure::Server || is_permanent(&e) {
-                    shared.fail(error_to_response(&e));
-                    return;
+                    entries.fail_all(error_to_response(&e));
+                    continue;
                 }
                 client.report(i, false);
             }
             // No answer within the connect timeout: try the next endpoint.
             None => client.report(i, false),
         }
+        // Watchers cancelled or dropped while the stream was being opened are not reconnected
+        // (nor logged about: the program may be exiting).
+        while let Ok(cmd) = rx.try_recv() {
+            entries.apply(cmd);
+        }
+        entries.prune();
+        if entries.all.is_empty() {
+            continue;
+        }
         super::log::warn(|| {
             format!(
-                "watcher of '{}' lost its stream on {}; reconnecting from revision {}",
-                String::from_utf8_lossy(&range.key),
+                "watch stream of {} watcher(s) lost on {}; reconnecting, each from its own revision",
+                entries.all.len(),
                 client.endpoints().get(i).map_or("?", String::as_str),
-                cursor.next_revision
             )
         });
         if attempt.is_multiple_of(n) {
@@ -610,4 +784,176 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
             backoff = (backoff * 2).min(RETRY_MAX);
         }
     }
+}
+
+/// Runs one stream on endpoint `i`, whose first create (for watcher `first`) was sent when it
+/// was opened; creates the others one at a time and routes the responses.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    client: &Client,
+    i: usize,
+    stream: etcd_client::WatchStream,
+    first: u64,
+    entries: &mut Entries,
+    rx: &mut mpsc::UnboundedReceiver<Cmd>,
+    attempt: &mut usize,
+    backoff: &mut Duration,
+) -> Ended {
+    let (mut tx, mut responses) = stream.split();
+    // The watcher whose create was sent and not yet answered (`None` inside: it was cancelled
+    // meanwhile), with when it was sent.
+    let mut creating: Option<(Option<u64>, Instant)> = Some((Some(first), Instant::now()));
+    let mut pending: VecDeque<u64> = entries
+        .all
+        .keys()
+        .copied()
+        .filter(|&k| k != first)
+        .collect();
+    let mut next_progress = Instant::now() + PROGRESS_INTERVAL;
+    loop {
+        // Send the next create once the previous one is answered.
+        while creating.is_none() {
+            let Some(id) = pending.pop_front() else {
+                break;
+            };
+            let Some(e) = entries.all.get(&id) else {
+                continue;
+            };
+            let opts = watch_options(&e.sub.range, e.cursor.next_revision);
+            if tx.watch(e.sub.range.key.clone(), Some(opts)).await.is_err() {
+                return Ended::Broken;
+            }
+            creating = Some((Some(id), Instant::now()));
+        }
+        if entries.all.is_empty() {
+            return Ended::Idle;
+        }
+        // Until etcd confirms a create, wait no longer than a connect; otherwise ask for
+        // progress for watchers that have been quiet for a while.
+        let deadline = match &creating {
+            Some((_, since)) => *since + client.connect_timeout(),
+            None => next_progress,
+        };
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(Cmd::Add(id, sub)) => {
+                    entries.apply(Cmd::Add(id, sub));
+                    pending.push_back(id);
+                }
+                Some(Cmd::Remove(id)) => {
+                    let watch_id = entries.all.get(&id).and_then(|e| e.watch_id);
+                    entries.apply(Cmd::Remove(id));
+                    match &mut creating {
+                        Some((who, _)) if *who == Some(id) => *who = None,
+                        _ => {}
+                    }
+                    if let Some(w) = watch_id {
+                        if tx.cancel(w).await.is_err() {
+                            return Ended::Broken;
+                        }
+                    }
+                }
+                None => return Ended::Idle,
+            },
+            msg = responses.message() => match msg {
+                Ok(Some(wr)) => {
+                    client.report(i, true);
+                    *attempt = 0;
+                    *backoff = RETRY_MIN;
+                    if let Some(ended) = route(client, i, &wr, entries, &mut creating, &mut tx).await {
+                        return ended;
+                    }
+                }
+                Ok(None) => return Ended::Broken,
+                Err(e) => {
+                    if is_permanent(&e) {
+                        entries.fail_all(error_to_response(&e));
+                        return Ended::Idle;
+                    }
+                    return Ended::Broken;
+                }
+            },
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                if creating.is_some() {
+                    return Ended::Broken;
+                }
+                let now = Instant::now();
+                next_progress = now + PROGRESS_INTERVAL;
+                let mut any = false;
+                for e in entries.all.values_mut() {
+                    if e.watch_id.is_some() && now.duration_since(e.last_message) >= PROGRESS_INTERVAL {
+                        e.asked = true;
+                        any = true;
+                    }
+                }
+                if any && tx.request_progress().await.is_err() {
+                    return Ended::Broken;
+                }
+            }
+        }
+    }
+}
+
+/// Hands one stream message to the watcher(s) it is for. `Some` ends the stream.
+async fn route(
+    client: &Client,
+    i: usize,
+    wr: &WatchResponse,
+    entries: &mut Entries,
+    creating: &mut Option<(Option<u64>, Instant)>,
+    tx: &mut etcd_client::WatchRequestSender,
+) -> Option<Ended> {
+    let now = Instant::now();
+    let id = if wr.created() {
+        // etcd answers creates in the order sent, and only one is in flight.
+        let who = creating.take().and_then(|(who, _)| who);
+        match who {
+            Some(id) if !wr.canceled() => {
+                if let Some(e) = entries.all.get_mut(&id) {
+                    e.watch_id = Some(wr.watch_id());
+                    entries.by_watch_id.insert(wr.watch_id(), id);
+                }
+                id
+            }
+            Some(id) => id,
+            None => {
+                // Cancelled while being created.
+                if !wr.canceled() && tx.cancel(wr.watch_id()).await.is_err() {
+                    return Some(Ended::Broken);
+                }
+                return None;
+            }
+        }
+    } else if wr.watch_id() == -1 && !wr.canceled() && wr.events().is_empty() {
+        // A progress notification for the whole stream: it counts for the watchers that asked
+        // and heard nothing since (an active watcher may still be catching up).
+        for e in entries.all.values_mut().filter(|e| e.asked) {
+            e.on_message(wr, now);
+        }
+        return None;
+    } else {
+        match entries.by_watch_id.get(&wr.watch_id()) {
+            Some(&id) => id,
+            None => return None, // a watcher cancelled meanwhile
+        }
+    };
+    let entry = entries.all.get_mut(&id)?;
+    match entry.on_message(wr, now) {
+        None => entries.end(id),
+        Some(Step::Renew) => {
+            if client.renew_token(i).await {
+                return Some(Ended::Renewed);
+            }
+            entry_fail(entries, id, cancel_response(wr));
+        }
+        Some(_) => {}
+    }
+    None
+}
+
+fn entry_fail(entries: &mut Entries, id: u64, resp: Response) {
+    if let Some(shared) = entries.all.get(&id).and_then(|e| e.sub.shared.upgrade()) {
+        shared.fail(resp);
+    }
+    entries.end(id);
 }

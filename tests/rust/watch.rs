@@ -253,3 +253,103 @@ fn compacted_start_revision_reports_11() {
     );
     assert_eq!(once.error_code, 11);
 }
+
+/// A gauge from etcd's `/metrics` at `endpoint` (http://host:port).
+fn metric(endpoint: &str, name: &str) -> Option<f64> {
+    use std::io::{Read, Write};
+    let authority = endpoint.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(authority).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET /metrics HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[test]
+fn watchers_of_a_client_share_one_stream_and_each_gets_its_own_events() {
+    // A server of its own, so that its stream and watcher counts are this test's alone.
+    let cl = crate::etcd::Cluster::start(1);
+    let ep = cl.endpoint(0);
+    let c = etcd_cpp_rs::core::Client::new(&ep, Default::default());
+    let p = prefix("shared");
+    let streams = || metric(&ep, "etcd_debugging_mvcc_watch_stream_total");
+    let watchers_on_server = || metric(&ep, "etcd_debugging_mvcc_watcher_total");
+    assert_eq!(streams(), Some(0.0), "the metric is readable");
+    const N: usize = 50;
+    let seen: Vec<Arc<Mutex<Vec<Response>>>> = (0..N).map(|_| Arc::default()).collect();
+    let mut ws: Vec<Watcher> = (0..N)
+        .map(|i| {
+            let s = seen[i].clone();
+            Watcher::new(&c, KeyRange::prefix(b(&format!("{p}{i}/"))), 0, move |r| {
+                s.lock().unwrap().push(r)
+            })
+        })
+        .collect();
+    assert_eq!(streams(), Some(1.0), "{N} watchers, one stream");
+    assert_eq!(watchers_on_server(), Some(N as f64));
+    for round in 0..3 {
+        for i in 0..N {
+            call(
+                &c,
+                Request::Put {
+                    key: b(&format!("{p}{i}/k")),
+                    value: b(&format!("{round}")),
+                    lease: 0,
+                },
+            );
+        }
+    }
+    assert!(wait_until(Duration::from_secs(10), || seen
+        .iter()
+        .all(|s| event_count(s) == 3)));
+    for (i, s) in seen.iter().enumerate() {
+        let values: Vec<(Vec<u8>, Vec<u8>)> = s
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| (r.value.key.clone(), r.value.value.clone()))
+            .collect();
+        let key = b(&format!("{p}{i}/k"));
+        assert_eq!(
+            values,
+            vec![(key.clone(), b("0")), (key.clone(), b("1")), (key, b("2"))],
+            "watcher {i}"
+        );
+    }
+    // Cancelling half cancels their watches on the server; the stream stays for the others.
+    ws.truncate(N / 2);
+    assert!(
+        wait_until(Duration::from_secs(10), || watchers_on_server()
+            == Some((N / 2) as f64)),
+        "{:?} watchers on the server",
+        watchers_on_server()
+    );
+    assert_eq!(streams(), Some(1.0));
+    // No watcher left: the stream closes.
+    ws.clear();
+    assert!(
+        wait_until(Duration::from_secs(10), || streams() == Some(0.0)),
+        "{:?} streams",
+        streams()
+    );
+    // And a new watcher opens one again.
+    let (s, cb) = collector();
+    let w = Watcher::new(&c, KeyRange::key(b(&format!("{p}again"))), 0, cb);
+    assert_eq!(streams(), Some(1.0));
+    call(
+        &c,
+        Request::Put {
+            key: b(&format!("{p}again")),
+            value: b("x"),
+            lease: 0,
+        },
+    );
+    assert!(wait_until(Duration::from_secs(10), || event_count(&s) == 1));
+    drop(w);
+}
