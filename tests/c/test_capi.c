@@ -339,6 +339,19 @@ static void test_ls_keys_rmdir(etcd_client *c) {
   }
 }
 
+static int bytes_same(etcd_bytes a, etcd_bytes b) {
+  return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+/* The view of a value holds what the accessors of that value give. */
+static int value_view_matches(const etcd_value *v, const etcd_value_view *view) {
+  return bytes_same(view->key, etcd_value_key(v)) && bytes_same(view->value, etcd_value_value(v)) &&
+         view->created_index == etcd_value_created_index(v) &&
+         view->modified_index == etcd_value_modified_index(v) &&
+         view->version == etcd_value_version(v) && view->lease == etcd_value_lease(v) &&
+         view->ttl == etcd_value_ttl(v);
+}
+
 /* etcd_response_read / etcd_value_read / etcd_response_values_read give, in one call, what the
  * separate accessors give. */
 static void test_views(etcd_client *c) {
@@ -512,19 +525,6 @@ static int on_library_thread(void) {
   char name[16] = {0};
   pthread_getname_np(pthread_self(), name, sizeof name);
   return strcmp(name, "etcd-cb") == 0;
-}
-
-static int bytes_same(etcd_bytes a, etcd_bytes b) {
-  return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
-}
-
-/* The view of a value holds what the accessors of that value give. */
-static int value_view_matches(const etcd_value *v, const etcd_value_view *view) {
-  return bytes_same(view->key, etcd_value_key(v)) && bytes_same(view->value, etcd_value_value(v)) &&
-         view->created_index == etcd_value_created_index(v) &&
-         view->modified_index == etcd_value_modified_index(v) &&
-         view->version == etcd_value_version(v) && view->lease == etcd_value_lease(v) &&
-         view->ttl == etcd_value_ttl(v);
 }
 
 /* Event i read by etcd_response_events_read agrees with etcd_response_event_at's accessors. */
