@@ -401,6 +401,63 @@ typedef void (*etcd_discovery_callback)(void *userdata,
                                         const struct etcd_value *prev);
 
 /**
+ * The fields of one `etcd_value` (see `etcd_value_key` ... `etcd_value_ttl`). `key` and
+ * `value` are borrowed from the response the value belongs to.
+ */
+typedef struct etcd_value_view {
+  struct etcd_bytes key;
+  struct etcd_bytes value;
+  int64_t created_index;
+  int64_t modified_index;
+  int64_t version;
+  int64_t lease;
+  int64_t ttl;
+} etcd_value_view;
+
+/**
+ * The common fields of a response, each as its own accessor gives it (`error_code` is
+ * `etcd_response_error_code`, `value` the view of `etcd_response_value`, `value_count`
+ * `etcd_response_value_count`, `status_endpoint` `etcd_response_status_endpoint`, and so on).
+ * Every pointer in it is borrowed from the response: valid until the response is freed (or,
+ * in a watch callback, until the callback returns).
+ */
+typedef struct etcd_response_view {
+  int32_t error_code;
+  struct etcd_bytes error_message;
+  struct etcd_bytes action;
+  int64_t index;
+  struct etcd_value_view value;
+  struct etcd_value_view prev_value;
+  size_t value_count;
+  size_t event_count;
+  size_t lease_count;
+  size_t member_count;
+  int64_t compact_revision;
+  int64_t watch_id;
+  uint64_t cluster_id;
+  uint64_t member_id;
+  uint64_t raft_term;
+  int64_t duration_us;
+  struct etcd_bytes lock_key;
+  struct etcd_bytes name;
+  struct etcd_bytes status_endpoint;
+  struct etcd_bytes status_version;
+} etcd_response_view;
+
+/**
+ * One watch event (see `etcd_event_get_type`, `etcd_event_kv`, `etcd_event_prev_kv`):
+ * `has_kv` / `has_prev_kv` say whether `kv` / `prev_kv` are set (they are empty views
+ * otherwise). Borrowed from the response.
+ */
+typedef struct etcd_event_view {
+  etcd_event_type event_type;
+  bool has_kv;
+  bool has_prev_kv;
+  struct etcd_value_view kv;
+  struct etcd_value_view prev_kv;
+} etcd_event_view;
+
+/**
  * How a comparison compares (an `ETCD_COMPARE_RESULT_*` number): the key's target is
  * equal to, greater than, less than or not equal to the given value.
  */
@@ -1791,6 +1848,43 @@ const struct etcd_value *etcd_event_kv(const struct etcd_event *event);
  * key did not exist before or etcd no longer had the previous version.
  */
 const struct etcd_value *etcd_event_prev_kv(const struct etcd_event *event);
+
+/**
+ * Reads the common fields of `response` into `*view_out` in one call (the same values as the
+ * separate accessors). The lists (values, events, leases, members) are read with
+ * `etcd_response_values_read`, `etcd_response_events_read` and the `_at` accessors.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `response` or `view_out` is NULL.
+ */
+etcd_status etcd_response_read(const struct etcd_response *response,
+                               struct etcd_response_view *view_out);
+
+/**
+ * Reads the fields of `value` into `*view_out` in one call.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `value` or `view_out` is NULL.
+ */
+etcd_status etcd_value_read(const struct etcd_value *value, struct etcd_value_view *view_out);
+
+/**
+ * Writes the views of values `first`, `first + 1`, ... of `Response::values()` into
+ * `views_out[0..count)`, stopping at the last value; returns how many were written (0 for a
+ * NULL `response` or `views_out`, or `first` past the end).
+ */
+size_t etcd_response_values_read(const struct etcd_response *response,
+                                 size_t first,
+                                 struct etcd_value_view *views_out,
+                                 size_t count);
+
+/**
+ * Writes the views of watch events `first`, `first + 1`, ... into `views_out[0..count)`,
+ * stopping at the last event; returns how many were written (0 for a NULL `response` or
+ * `views_out`, or `first` past the end).
+ */
+size_t etcd_response_events_read(const struct etcd_response *response,
+                                 size_t first,
+                                 struct etcd_event_view *views_out,
+                                 size_t count);
 
 /**
  * The text of `status` (an `etcd_status` value): a static, NUL-terminated English string that

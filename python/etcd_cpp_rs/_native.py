@@ -79,6 +79,62 @@ class ClientOptions(Structure):
     ]
 
 
+class ValueView(Structure):
+    """etcd_value_view: the fields of one value, its bytes borrowed from the response."""
+
+    _c_name_ = "etcd_value_view"
+    _fields_ = [
+        ("key", Bytes),
+        ("value", Bytes),
+        ("created_index", c_int64),
+        ("modified_index", c_int64),
+        ("version", c_int64),
+        ("lease", c_int64),
+        ("ttl", c_int64),
+    ]
+
+
+class EventView(Structure):
+    """etcd_event_view: one watch event, borrowed from the response."""
+
+    _c_name_ = "etcd_event_view"
+    _fields_ = [
+        ("event_type", c_uint32),
+        ("has_kv", c_bool),
+        ("has_prev_kv", c_bool),
+        ("kv", ValueView),
+        ("prev_kv", ValueView),
+    ]
+
+
+class ResponseView(Structure):
+    """etcd_response_view: the common fields of a response, borrowed from it."""
+
+    _c_name_ = "etcd_response_view"
+    _fields_ = [
+        ("error_code", c_int32),
+        ("error_message", Bytes),
+        ("action", Bytes),
+        ("index", c_int64),
+        ("value", ValueView),
+        ("prev_value", ValueView),
+        ("value_count", c_size_t),
+        ("event_count", c_size_t),
+        ("lease_count", c_size_t),
+        ("member_count", c_size_t),
+        ("compact_revision", c_int64),
+        ("watch_id", c_int64),
+        ("cluster_id", c_uint64),
+        ("member_id", c_uint64),
+        ("raft_term", c_uint64),
+        ("duration_us", c_int64),
+        ("lock_key", Bytes),
+        ("name", Bytes),
+        ("status_endpoint", Bytes),
+        ("status_version", Bytes),
+    ]
+
+
 # Opaque handles are plain void pointers on this side.
 Handle = c_void_p
 
@@ -153,6 +209,10 @@ _SIGNATURES = {
     "etcd_response_free": (None, [Handle]),
     "etcd_response_clone": (c_uint32, [Handle, _OUT]),
     "etcd_response_is_ok": (c_bool, [Handle]),
+    "etcd_response_read": (c_uint32, [Handle, POINTER(ResponseView)]),
+    "etcd_value_read": (c_uint32, [Handle, POINTER(ValueView)]),
+    "etcd_response_values_read": (c_size_t, [Handle, c_size_t, POINTER(ValueView), c_size_t]),
+    "etcd_response_events_read": (c_size_t, [Handle, c_size_t, POINTER(EventView), c_size_t]),
     "etcd_response_error_code": (c_int32, [Handle]),
     "etcd_response_error_message": (c_char_p, [Handle]),
     "etcd_response_action": (c_char_p, [Handle]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import collections.abc
+import ctypes
 import enum
 import itertools
 import logging
@@ -16,11 +17,12 @@ import math
 import numbers
 import operator
 import queue
+import struct
 import threading
 import weakref
-from ctypes import byref, c_bool, c_void_p
+from ctypes import byref, c_bool, c_void_p, string_at
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import lib
@@ -192,6 +194,10 @@ def _finish(call: c_void_p, what: str) -> Response:
         return _response(out.value)
     finally:
         lib.etcd_response_free(out)
+
+
+# The "_start" twin of each blocking function, looked up once.
+_STARTS: Dict[str, Any] = {}
 
 
 def _report_callback_error(where: str) -> None:
@@ -427,61 +433,199 @@ class Response:
         return _fields_repr(self, always=("error_code",))
 
 
-def _value(ptr: Optional[int]) -> Value:
-    return Value(
-        key=lib.etcd_value_key(ptr).get(),
-        value=lib.etcd_value_value(ptr).get(),
-        created_index=lib.etcd_value_created_index(ptr),
-        modified_index=lib.etcd_value_modified_index(ptr),
-        version=lib.etcd_value_version(ptr),
-        lease=lib.etcd_value_lease(ptr),
-        ttl=lib.etcd_value_ttl(ptr),
+# Converting a C response: one call reads its common fields into an etcd_response_view
+# (_native.ResponseView), one more the views of all its values or events, and struct.unpack_from
+# reads each view as one tuple; only the bytes themselves are copied one by one (string_at).
+
+
+def _flat(cls: Any, base: int = 0) -> Iterator[Tuple[int, str, str]]:
+    """(offset, struct code, dotted name) of every scalar field of a ctypes Structure, nested
+    structures flattened, in order."""
+    for name, ctype in cls._fields_:
+        offset = base + getattr(cls, name).offset
+        if issubclass(ctype, ctypes.Structure):
+            for off, code, sub in _flat(ctype, offset):
+                yield off, code, f"{name}.{sub}"
+        else:
+            code = ctype._type_
+            yield offset, "P" if code == "z" else code, name
+
+
+def _reader(cls: Any) -> Tuple[struct.Struct, List[str]]:
+    """A struct.Struct that reads a whole ``cls`` (as laid out by ctypes, so as the header
+    says) into one tuple, and the names of the tuple's items."""
+    fmt, names = "@", []
+    for offset, code, name in _flat(cls):
+        at = struct.calcsize(fmt)
+        if offset > at:
+            fmt += f"{offset - at}x"
+        fmt += code
+        names.append(name)
+        if struct.calcsize(fmt) != offset + struct.calcsize("@" + code):
+            raise ImportError(f"etcd_cpp_rs: cannot lay out {cls.__name__}.{name}")
+    fmt += f"{ctypes.sizeof(cls) - struct.calcsize(fmt)}x"
+    return struct.Struct(fmt), names
+
+
+_VALUE_READER, _VALUE_FIELDS = _reader(_native.ValueView)
+_EVENT_READER, _EVENT_FIELDS = _reader(_native.EventView)
+_RESPONSE_READER, _RESPONSE_FIELDS = _reader(_native.ResponseView)
+# The positions the converters below rely on.
+_VALUE_LAYOUT = [
+    "key.data",
+    "key.len",
+    "value.data",
+    "value.len",
+    "created_index",
+    "modified_index",
+    "version",
+    "lease",
+    "ttl",
+]
+if (
+    _VALUE_FIELDS != _VALUE_LAYOUT
+    or _EVENT_FIELDS
+    != ["event_type", "has_kv", "has_prev_kv"]
+    + [f"kv.{n}" for n in _VALUE_LAYOUT]
+    + [f"prev_kv.{n}" for n in _VALUE_LAYOUT]
+    or _RESPONSE_FIELDS[:6]
+    != [
+        "error_code",
+        "error_message.data",
+        "error_message.len",
+        "action.data",
+        "action.len",
+        "index",
+    ]
+    or _RESPONSE_FIELDS[6:24]
+    != [f"value.{n}" for n in _VALUE_LAYOUT] + [f"prev_value.{n}" for n in _VALUE_LAYOUT]
+    or _RESPONSE_FIELDS[24:]
+    != [
+        "value_count",
+        "event_count",
+        "lease_count",
+        "member_count",
+        "compact_revision",
+        "watch_id",
+        "cluster_id",
+        "member_id",
+        "raft_term",
+        "duration_us",
+        "lock_key.data",
+        "lock_key.len",
+        "name.data",
+        "name.len",
+        "status_endpoint.data",
+        "status_endpoint.len",
+        "status_version.data",
+        "status_version.len",
+    ]
+):
+    raise ImportError("etcd_cpp_rs: the view structures do not have the expected fields")
+
+_new = object.__new__
+
+
+def _make(cls: Any, fields: Dict[str, Any]) -> Any:
+    """A frozen result object with these fields, without the dataclass __init__ (which sets
+    them one by one through object.__setattr__): the same object, built faster."""
+    obj = _new(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
+_EMPTY_VALUE = Value()
+
+
+def _value_from(t: Tuple[Any, ...], i: int) -> Value:
+    """The Value whose view starts at item ``i`` of an unpacked view tuple."""
+    key_len, value_len = t[i + 1], t[i + 3]
+    if not key_len and not value_len and not any(t[i + 4 : i + 9]):
+        return _EMPTY_VALUE
+    return _make(
+        Value,
+        {
+            "key": string_at(t[i], key_len) if key_len else b"",
+            "value": string_at(t[i + 2], value_len) if value_len else b"",
+            "created_index": t[i + 4],
+            "modified_index": t[i + 5],
+            "version": t[i + 6],
+            "lease": t[i + 7],
+            "ttl": t[i + 8],
+        },
     )
 
 
-def _event(ptr: int) -> Event:
-    kv = lib.etcd_event_kv(ptr)
-    prev = lib.etcd_event_prev_kv(ptr)
-    return Event(
-        event_type=EventType(lib.etcd_event_get_type(ptr)),
-        kv=_value(kv) if kv else None,
-        prev_kv=_value(prev) if prev else None,
-    )
+def _value(ptr: int) -> Value:
+    """Copies a C value (borrowed from its response) into a Value."""
+    view = _native.ValueView()
+    _check(lib.etcd_value_read(ptr, byref(view)), "cannot read a value")
+    return _value_from(_VALUE_READER.unpack_from(view), 0)
+
+
+def _values(ptr: int, count: int) -> List[Value]:
+    views = (_native.ValueView * count)()
+    n = lib.etcd_response_values_read(ptr, 0, views, count)
+    size, unpack = _VALUE_READER.size, _VALUE_READER.unpack_from
+    return [_value_from(unpack(views, k * size), 0) for k in range(n)]
+
+
+def _events(ptr: int, count: int) -> List[Event]:
+    views = (_native.EventView * count)()
+    n = lib.etcd_response_events_read(ptr, 0, views, count)
+    size, unpack = _EVENT_READER.size, _EVENT_READER.unpack_from
+    events = []
+    for k in range(n):
+        t = unpack(views, k * size)
+        events.append(
+            _make(
+                Event,
+                {
+                    "event_type": _EVENT_TYPES.get(t[0], EventType.INVALID),
+                    "kv": _value_from(t, 3) if t[1] else None,
+                    "prev_kv": _value_from(t, 12) if t[2] else None,
+                },
+            )
+        )
+    return events
+
+
+_EVENT_TYPES = {int(t): t for t in EventType}
+
+
+def _text_at(data: int, length: int) -> str:
+    return string_at(data, length).decode("utf-8", "replace") if length else ""
 
 
 def _response(ptr: int) -> Response:
     """Copies a C response into Python objects (the C response stays the caller's)."""
-    return Response(
-        error_code=lib.etcd_response_error_code(ptr),
-        error_message=lib.etcd_response_error_message(ptr).decode("utf-8", "replace"),
-        action=lib.etcd_response_action(ptr).decode("utf-8", "replace"),
-        index=lib.etcd_response_index(ptr),
-        value=_value(lib.etcd_response_value(ptr)),
-        prev_value=_value(lib.etcd_response_prev_value(ptr)),
-        values=[
-            _value(lib.etcd_response_value_at(ptr, i))
-            for i in range(lib.etcd_response_value_count(ptr))
-        ],
-        events=[
-            _event(lib.etcd_response_event_at(ptr, i))
-            for i in range(lib.etcd_response_event_count(ptr))
-        ],
-        compact_revision=lib.etcd_response_compact_revision(ptr),
-        watch_id=lib.etcd_response_watch_id(ptr),
-        leases=[
-            lib.etcd_response_lease_at(ptr, i) for i in range(lib.etcd_response_lease_count(ptr))
-        ],
-        cluster_id=lib.etcd_response_cluster_id(ptr),
-        member_id=lib.etcd_response_member_id(ptr),
-        raft_term=lib.etcd_response_raft_term(ptr),
-        duration_us=lib.etcd_response_duration_us(ptr),
-        lock_key=lib.etcd_response_lock_key(ptr).get(),
-        name=lib.etcd_response_name(ptr).get(),
-        members=[
-            _member(lib.etcd_response_member_at(ptr, i))
-            for i in range(lib.etcd_response_member_count(ptr))
-        ],
-        status=_status(ptr),
+    view = _native.ResponseView()
+    _check(lib.etcd_response_read(ptr, byref(view)), "cannot read a response")
+    t = _RESPONSE_READER.unpack_from(view)
+    value_count, event_count, lease_count, member_count = t[24:28]
+    return _make(
+        Response,
+        {
+            "error_code": t[0],
+            "error_message": _text_at(t[1], t[2]),
+            "action": _text_at(t[3], t[4]),
+            "index": t[5],
+            "value": _value_from(t, 6),
+            "prev_value": _value_from(t, 15),
+            "values": _values(ptr, value_count) if value_count else [],
+            "events": _events(ptr, event_count) if event_count else [],
+            "compact_revision": t[28],
+            "watch_id": t[29],
+            "leases": [lib.etcd_response_lease_at(ptr, i) for i in range(lease_count)],
+            "cluster_id": t[30],
+            "member_id": t[31],
+            "raft_term": t[32],
+            "duration_us": t[33],
+            "lock_key": string_at(t[34], t[35]) if t[35] else b"",
+            "name": string_at(t[36], t[37]) if t[37] else b"",
+            "members": [_member(lib.etcd_response_member_at(ptr, i)) for i in range(member_count)],
+            "status": _status(ptr) if t[39] or t[41] else None,
+        },
     )
 
 
@@ -505,11 +649,9 @@ def _member(ptr: int) -> Member:
     )
 
 
-def _status(ptr: int) -> Optional[MemberStatus]:
+def _status(ptr: int) -> MemberStatus:
     version = lib.etcd_response_status_version(ptr).get()
     endpoint = lib.etcd_response_status_endpoint(ptr).get()
-    if not version and not endpoint:
-        return None
     return MemberStatus(
         endpoint=_text_of(endpoint),
         version=_text_of(version),
@@ -545,8 +687,8 @@ def _register(state: Any) -> int:
 
 
 def _lookup(token: Optional[int]) -> Any:
-    with _registry_lock:
-        return _registry.get(token or 0)
+    # One dict lookup is atomic under the GIL; the lock orders the changes only.
+    return _registry.get(token or 0)
 
 
 @_native.FREE_CALLBACK
@@ -720,8 +862,11 @@ class Client:
         # The "_start" twin of the blocking function, waited for in slices so that Ctrl-C is
         # handled during the call; an interrupted call is abandoned.
         name = fn.__name__
+        start = _STARTS.get(name)
+        if start is None:
+            start = _STARTS[name] = getattr(lib, name + "_start")
         call = c_void_p()
-        _check(getattr(lib, name + "_start")(self._h(), *args, byref(call)), name)
+        _check(start(self._h(), *args, byref(call)), name)
         try:
             return _finish(call, name)
         finally:

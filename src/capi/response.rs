@@ -352,11 +352,7 @@ pub unsafe extern "C" fn etcd_value_ttl(value: *const etcd_value) -> i64 {
 /// The kind of the event; `ETCD_EVENT_TYPE_INVALID` for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn etcd_event_get_type(event: *const etcd_event) -> etcd_event_type {
-    ffi_boundary(|| match try_ref!(event).event_type {
-        EventType::Put => etcd_event_type::Put,
-        EventType::Delete => etcd_event_type::Delete,
-        EventType::Invalid => etcd_event_type::Invalid,
-    })
+    ffi_boundary(|| event_type_of(try_ref!(event).event_type))
 }
 
 /// The key-value after the event (for a delete: the key, with an empty value); NULL when the
@@ -381,6 +377,222 @@ pub unsafe extern "C" fn etcd_event_prev_kv(event: *const etcd_event) -> *const 
             .as_ref()
             .map_or(std::ptr::null(), etcd_value::borrow)
     })
+}
+
+// ------------------------------------------------------------------------------------------------
+// Views: the common fields of a response, a value or an event read in one call, for callers to
+// whom each call is costly (an interpreter going through a foreign-function layer).
+// ------------------------------------------------------------------------------------------------
+
+/// The fields of one `etcd_value` (see `etcd_value_key` ... `etcd_value_ttl`). `key` and
+/// `value` are borrowed from the response the value belongs to.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct etcd_value_view {
+    pub key: etcd_bytes,
+    pub value: etcd_bytes,
+    pub created_index: i64,
+    pub modified_index: i64,
+    pub version: i64,
+    pub lease: i64,
+    pub ttl: i64,
+}
+
+impl etcd_value_view {
+    fn of(kv: &core::Kv) -> etcd_value_view {
+        etcd_value_view {
+            key: etcd_bytes::of(&kv.key),
+            value: etcd_bytes::of(&kv.value),
+            created_index: kv.create_revision,
+            modified_index: kv.mod_revision,
+            version: kv.version,
+            lease: kv.lease,
+            ttl: kv.ttl,
+        }
+    }
+
+    /// All zero with empty byte strings: the view of a missing value.
+    #[cfg(test)]
+    pub(crate) const EMPTY_FOR_TESTS: etcd_value_view = etcd_value_view::EMPTY;
+
+    const EMPTY: etcd_value_view = etcd_value_view {
+        key: etcd_bytes::EMPTY,
+        value: etcd_bytes::EMPTY,
+        created_index: 0,
+        modified_index: 0,
+        version: 0,
+        lease: 0,
+        ttl: 0,
+    };
+}
+
+/// One watch event (see `etcd_event_get_type`, `etcd_event_kv`, `etcd_event_prev_kv`):
+/// `has_kv` / `has_prev_kv` say whether `kv` / `prev_kv` are set (they are empty views
+/// otherwise). Borrowed from the response.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct etcd_event_view {
+    pub event_type: etcd_event_type,
+    pub has_kv: bool,
+    pub has_prev_kv: bool,
+    pub kv: etcd_value_view,
+    pub prev_kv: etcd_value_view,
+}
+
+/// The common fields of a response, each as its own accessor gives it (`error_code` is
+/// `etcd_response_error_code`, `value` the view of `etcd_response_value`, `value_count`
+/// `etcd_response_value_count`, `status_endpoint` `etcd_response_status_endpoint`, and so on).
+/// Every pointer in it is borrowed from the response: valid until the response is freed (or,
+/// in a watch callback, until the callback returns).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct etcd_response_view {
+    pub error_code: i32,
+    pub error_message: etcd_bytes,
+    pub action: etcd_bytes,
+    pub index: i64,
+    pub value: etcd_value_view,
+    pub prev_value: etcd_value_view,
+    pub value_count: usize,
+    pub event_count: usize,
+    pub lease_count: usize,
+    pub member_count: usize,
+    pub compact_revision: i64,
+    pub watch_id: i64,
+    pub cluster_id: u64,
+    pub member_id: u64,
+    pub raft_term: u64,
+    pub duration_us: i64,
+    pub lock_key: etcd_bytes,
+    pub name: etcd_bytes,
+    pub status_endpoint: etcd_bytes,
+    pub status_version: etcd_bytes,
+}
+
+/// Reads the common fields of `response` into `*view_out` in one call (the same values as the
+/// separate accessors). The lists (values, events, leases, members) are read with
+/// `etcd_response_values_read`, `etcd_response_events_read` and the `_at` accessors.
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if `response` or `view_out` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_read(
+    response: *const etcd_response,
+    view_out: *mut etcd_response_view,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let response = try_ref!(response);
+        let out = try_out!(view_out);
+        let r = &response.inner;
+        *out = etcd_response_view {
+            error_code: r.error_code,
+            error_message: etcd_bytes::of(r.error_message.as_bytes()),
+            action: etcd_bytes::of(r.action.as_bytes()),
+            index: r.index,
+            value: etcd_value_view::of(&r.value),
+            prev_value: etcd_value_view::of(&r.prev_value),
+            value_count: r.values.len(),
+            event_count: r.events.len(),
+            lease_count: r.leases.len(),
+            member_count: r.members.len(),
+            compact_revision: r.compact_revision,
+            watch_id: r.watch_id,
+            cluster_id: r.cluster_id,
+            member_id: r.member_id,
+            raft_term: r.raft_term,
+            duration_us: i64::try_from(r.duration.as_micros()).unwrap_or(i64::MAX),
+            lock_key: etcd_bytes::of(&r.lock_key),
+            name: etcd_bytes::of(&r.name),
+            status_endpoint: etcd_bytes::of(r.status.endpoint.as_bytes()),
+            status_version: etcd_bytes::of(r.status.version.as_bytes()),
+        };
+        etcd_status::Ok
+    })
+}
+
+/// Reads the fields of `value` into `*view_out` in one call.
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if `value` or `view_out` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_value_read(
+    value: *const etcd_value,
+    view_out: *mut etcd_value_view,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let value = try_ref!(value);
+        *try_out!(view_out) = etcd_value_view::of(value);
+        etcd_status::Ok
+    })
+}
+
+/// Writes the views of values `first`, `first + 1`, ... of `Response::values()` into
+/// `views_out[0..count)`, stopping at the last value; returns how many were written (0 for a
+/// NULL `response` or `views_out`, or `first` past the end).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_values_read(
+    response: *const etcd_response,
+    first: usize,
+    views_out: *mut etcd_value_view,
+    count: usize,
+) -> usize {
+    ffi_boundary(|| {
+        let values = &try_ref!(response).inner.values;
+        if views_out.is_null() {
+            return 0;
+        }
+        let items = values.get(first..).unwrap_or_default();
+        let n = items.len().min(count);
+        for (i, kv) in items[..n].iter().enumerate() {
+            // SAFETY: the C contract: `views_out` has room for `count` views, and i < count.
+            unsafe { views_out.add(i).write(etcd_value_view::of(kv)) };
+        }
+        n
+    })
+}
+
+/// Writes the views of watch events `first`, `first + 1`, ... into `views_out[0..count)`,
+/// stopping at the last event; returns how many were written (0 for a NULL `response` or
+/// `views_out`, or `first` past the end).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_response_events_read(
+    response: *const etcd_response,
+    first: usize,
+    views_out: *mut etcd_event_view,
+    count: usize,
+) -> usize {
+    ffi_boundary(|| {
+        let events = &try_ref!(response).inner.events;
+        if views_out.is_null() {
+            return 0;
+        }
+        let items = events.get(first..).unwrap_or_default();
+        let n = items.len().min(count);
+        for (i, event) in items[..n].iter().enumerate() {
+            let view = etcd_event_view {
+                event_type: event_type_of(event.event_type),
+                has_kv: event.kv.is_some(),
+                has_prev_kv: event.prev_kv.is_some(),
+                kv: event
+                    .kv
+                    .as_ref()
+                    .map_or(etcd_value_view::EMPTY, etcd_value_view::of),
+                prev_kv: event
+                    .prev_kv
+                    .as_ref()
+                    .map_or(etcd_value_view::EMPTY, etcd_value_view::of),
+            };
+            // SAFETY: the C contract: `views_out` has room for `count` views, and i < count.
+            unsafe { views_out.add(i).write(view) };
+        }
+        n
+    })
+}
+
+fn event_type_of(t: EventType) -> etcd_event_type {
+    match t {
+        EventType::Put => etcd_event_type::Put,
+        EventType::Delete => etcd_event_type::Delete,
+        EventType::Invalid => etcd_event_type::Invalid,
+    }
 }
 
 impl super::boundary::Fallback for etcd_event_type {

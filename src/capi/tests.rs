@@ -516,6 +516,170 @@ fn response_accessors_read_the_core_response() {
     }
 }
 
+/// The views read in one call hold what the separate accessors give.
+#[test]
+fn views_agree_with_the_accessors() {
+    use crate::core::{Event, EventType, Kv};
+    let kv = |k: &str, v: &str, rev: i64| Kv {
+        key: k.into(),
+        value: v.into(),
+        create_revision: rev,
+        mod_revision: rev + 1,
+        version: 2,
+        lease: 9,
+        ttl: -1,
+    };
+    let core = crate::core::Response {
+        action: "get".into(),
+        index: 42,
+        value: kv("a\0b", "v\0", 2),
+        prev_value: kv("p", "old", 1),
+        values: vec![kv("x", "1", 3), kv("y", "2", 4)],
+        events: vec![
+            Event {
+                event_type: EventType::Delete,
+                kv: Some(kv("d", "", 5)),
+                prev_kv: None,
+            },
+            Event {
+                event_type: EventType::Put,
+                kv: Some(kv("e", "new", 6)),
+                prev_kv: Some(kv("e", "was", 5)),
+            },
+        ],
+        leases: vec![7],
+        compact_revision: 3,
+        watch_id: 4,
+        cluster_id: 5,
+        member_id: 6,
+        raft_term: 7,
+        duration: std::time::Duration::from_micros(1234),
+        lock_key: b"lk".to_vec(),
+        name: b"nm".to_vec(),
+        ..crate::core::Response::error(code::COMPARE_FAILED, "nope")
+    };
+    let resp = etcd_response::into_raw(response::Response::new(core));
+    let bytes =
+        |b: etcd_bytes| unsafe { std::slice::from_raw_parts(b.data.cast::<u8>(), b.len) }.to_vec();
+    let same = |v: *const etcd_value, view: &etcd_value_view| unsafe {
+        bytes(view.key) == bytes(etcd_value_key(v))
+            && bytes(view.value) == bytes(etcd_value_value(v))
+            && (
+                view.created_index,
+                view.modified_index,
+                view.version,
+                view.lease,
+                view.ttl,
+            ) == (
+                etcd_value_created_index(v),
+                etcd_value_modified_index(v),
+                etcd_value_version(v),
+                etcd_value_lease(v),
+                etcd_value_ttl(v),
+            )
+    };
+    unsafe {
+        let mut view = std::mem::MaybeUninit::<etcd_response_view>::uninit();
+        assert_eq!(etcd_response_read(resp, view.as_mut_ptr()), etcd_status::Ok);
+        let view = view.assume_init();
+        assert_eq!(view.error_code, etcd_response_error_code(resp));
+        assert_eq!(bytes(view.error_message), b"nope");
+        assert_eq!(bytes(view.action), b"get");
+        assert_eq!(view.index, 42);
+        assert!(same(etcd_response_value(resp), &view.value));
+        assert!(same(etcd_response_prev_value(resp), &view.prev_value));
+        assert_eq!(
+            (
+                view.value_count,
+                view.event_count,
+                view.lease_count,
+                view.member_count
+            ),
+            (2, 2, 1, 0)
+        );
+        assert_eq!(
+            (
+                view.compact_revision,
+                view.watch_id,
+                view.cluster_id,
+                view.member_id,
+                view.raft_term,
+                view.duration_us
+            ),
+            (3, 4, 5, 6, 7, etcd_response_duration_us(resp))
+        );
+        assert_eq!(
+            (bytes(view.lock_key), bytes(view.name)),
+            (b"lk".to_vec(), b"nm".to_vec())
+        );
+        assert_eq!((view.status_endpoint.len, view.status_version.len), (0, 0));
+
+        let mut one = std::mem::MaybeUninit::<etcd_value_view>::uninit();
+        let v = etcd_response_value_at(resp, 1);
+        assert_eq!(etcd_value_read(v, one.as_mut_ptr()), etcd_status::Ok);
+        assert!(same(v, &one.assume_init()));
+
+        let mut values = [etcd_value_view::EMPTY_FOR_TESTS; 3];
+        assert_eq!(
+            etcd_response_values_read(resp, 0, values.as_mut_ptr(), 3),
+            2
+        );
+        assert!(same(etcd_response_value_at(resp, 0), &values[0]));
+        assert!(same(etcd_response_value_at(resp, 1), &values[1]));
+        assert_eq!(
+            etcd_response_values_read(resp, 1, values.as_mut_ptr(), 1),
+            1
+        );
+        assert_eq!(bytes(values[0].key), b"y");
+        assert_eq!(
+            etcd_response_values_read(resp, 5, values.as_mut_ptr(), 3),
+            0
+        );
+        assert_eq!(
+            etcd_response_values_read(resp, 0, std::ptr::null_mut(), 3),
+            0
+        );
+
+        let mut events = [std::mem::MaybeUninit::<etcd_event_view>::uninit(); 2];
+        assert_eq!(
+            etcd_response_events_read(resp, 0, events[0].as_mut_ptr(), 2),
+            2
+        );
+        for (i, slot) in events.iter().enumerate() {
+            let view = slot.assume_init();
+            let e = etcd_response_event_at(resp, i);
+            assert_eq!(view.event_type, etcd_event_get_type(e));
+            assert_eq!(view.has_kv, !etcd_event_kv(e).is_null());
+            assert_eq!(view.has_prev_kv, !etcd_event_prev_kv(e).is_null());
+            assert!(same(etcd_event_kv(e), &view.kv));
+            if view.has_prev_kv {
+                assert!(same(etcd_event_prev_kv(e), &view.prev_kv));
+            } else {
+                assert_eq!((view.prev_kv.key.len, view.prev_kv.version), (0, 0));
+            }
+        }
+
+        // NULL arguments.
+        assert_eq!(
+            etcd_response_read(std::ptr::null(), &mut view.clone()),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_response_read(resp, std::ptr::null_mut()),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_value_read(std::ptr::null(), one.as_mut_ptr()),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_response_events_read(std::ptr::null(), 0, events[0].as_mut_ptr(), 1),
+            0
+        );
+        etcd_response_free(resp);
+    }
+}
+
 /// Text with NUL bytes cannot be a C string; the NULs are dropped rather than failing.
 #[test]
 fn messages_with_nul_bytes_are_kept_readable() {

@@ -339,6 +339,89 @@ static void test_ls_keys_rmdir(etcd_client *c) {
   }
 }
 
+static int bytes_same(etcd_bytes a, etcd_bytes b) {
+  return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+/* The view of a value holds what the accessors of that value give. */
+static int value_view_matches(const etcd_value *v, const etcd_value_view *view) {
+  return bytes_same(view->key, etcd_value_key(v)) && bytes_same(view->value, etcd_value_value(v)) &&
+         view->created_index == etcd_value_created_index(v) &&
+         view->modified_index == etcd_value_modified_index(v) &&
+         view->version == etcd_value_version(v) && view->lease == etcd_value_lease(v) &&
+         view->ttl == etcd_value_ttl(v);
+}
+
+/* etcd_response_read / etcd_value_read / etcd_response_values_read give, in one call, what the
+ * separate accessors give. */
+static void test_views(etcd_client *c) {
+  char prefix[256], k[256];
+  etcd_response *response = NULL;
+  etcd_status status;
+  etcd_response_view view;
+  etcd_value_view values[3], one;
+  size_t i;
+
+  key(prefix, sizeof prefix, "views", "");
+  if (CALL(etcd_client_put(c, S(key(k, sizeof k, "views", "a")), S("1"), 0, &response))) {
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_put(c, S(key(k, sizeof k, "views", "b")), S("2"), 0, &response))) {
+    etcd_response_free(response);
+  }
+  /* a put that overwrites: the previous value is in the view */
+  if (CALL(etcd_client_put(c, S(k), S("3"), 0, &response))) {
+    CHECK(etcd_response_read(response, &view) == ETCD_STATUS_OK);
+    CHECK(view.error_code == 0 && view.error_message.len == 0);
+    CHECK(bytes_is(view.action, "set"));
+    CHECK(view.index == etcd_response_index(response));
+    CHECK(bytes_is(view.prev_value.value, "2") && bytes_is(view.prev_value.key, k));
+    CHECK(value_view_matches(etcd_response_prev_value(response), &view.prev_value));
+    CHECK(view.value_count == 0 && view.event_count == 0 && view.lease_count == 0);
+    CHECK(view.compact_revision == -1 && view.watch_id == -1);
+    etcd_response_free(response);
+  }
+  if (CALL(etcd_client_get(c, S(k), 0, &response))) {
+    CHECK(etcd_response_read(response, &view) == ETCD_STATUS_OK);
+    CHECK(bytes_is(view.action, "get") && bytes_is(view.value.value, "3"));
+    CHECK(value_view_matches(etcd_response_value(response), &view.value));
+    CHECK(view.value.version == 2 && view.prev_value.key.len == 0);
+    CHECK(etcd_value_read(etcd_response_value(response), &one) == ETCD_STATUS_OK);
+    CHECK(bytes_is(one.key, k) && one.modified_index == view.value.modified_index);
+    etcd_response_free(response);
+  }
+  /* an error response */
+  if (CALL(etcd_client_get(c, S(key(k, sizeof k, "views", "missing")), 0, &response))) {
+    CHECK(etcd_response_read(response, &view) == ETCD_STATUS_OK);
+    CHECK(view.error_code == ETCD_ERROR_KEY_NOT_FOUND);
+    CHECK(bytes_is(view.error_message, "etcd-cpp-apiv3: key not found"));
+    etcd_response_free(response);
+  }
+  /* a listing: every value at once, or from an offset */
+  if (CALL(etcd_client_ls(c, S(prefix), 0, 0, &response))) {
+    CHECK(etcd_response_read(response, &view) == ETCD_STATUS_OK && view.value_count == 2);
+    CHECK(etcd_response_values_read(response, 0, values, 3) == 2);
+    for (i = 0; i < 2; i++) {
+      CHECK(value_view_matches(etcd_response_value_at(response, i), &values[i]));
+    }
+    CHECK(bytes_is(values[1].value, "3"));
+    CHECK(etcd_response_values_read(response, 1, values, 3) == 1 && bytes_is(values[0].value, "3"));
+    CHECK(etcd_response_values_read(response, 2, values, 3) == 0);
+    CHECK(etcd_response_values_read(response, 0, values, 0) == 0);
+    CHECK(etcd_response_values_read(response, 0, NULL, 3) == 0);
+    CHECK(etcd_response_events_read(response, 0, NULL, 1) == 0);
+    etcd_response_free(response);
+  }
+  /* NULL arguments */
+  CHECK(etcd_response_read(NULL, &view) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_value_read(NULL, &one) == ETCD_STATUS_NULL_ARGUMENT);
+  CHECK(etcd_response_values_read(NULL, 0, values, 3) == 0);
+  if (CALL(etcd_client_rmdir(c, S(prefix), true, &response))) {
+    CHECK(etcd_response_read(response, NULL) == ETCD_STATUS_NULL_ARGUMENT);
+    etcd_response_free(response);
+  }
+}
+
 static void test_leases(etcd_client *c) {
   char k[256];
   etcd_response *response = NULL;
@@ -413,6 +496,7 @@ typedef struct {
   int off_callback_thread;
   int nested_get_ok;
   etcd_response *kept; /* a clone of the first response */
+  int view_mismatches; /* events whose etcd_response_events_read view differs from the accessors */
   int finalized;
   etcd_status keepalive_status;
   char keepalive_message[256];
@@ -443,6 +527,18 @@ static int on_library_thread(void) {
   return strcmp(name, "etcd-cb") == 0;
 }
 
+/* Event i read by etcd_response_events_read agrees with etcd_response_event_at's accessors. */
+static int event_view_matches(const etcd_response *response, size_t i, etcd_event_view *view) {
+  const etcd_event *e = etcd_response_event_at(response, i);
+  const etcd_value *kv = etcd_event_kv(e), *prev = etcd_event_prev_kv(e);
+  if (etcd_response_events_read(response, i, view, 1) != 1) return 0;
+  if (view->event_type != etcd_event_get_type(e)) return 0;
+  if (view->has_kv != (kv != NULL) || view->has_prev_kv != (prev != NULL)) return 0;
+  if (kv != NULL && !value_view_matches(kv, &view->kv)) return 0;
+  if (prev != NULL && !value_view_matches(prev, &view->prev_kv)) return 0;
+  return 1;
+}
+
 static void on_watch(void *userdata, const etcd_response *response) {
   recorder *r = (recorder *)userdata;
   size_t i;
@@ -468,6 +564,10 @@ static void on_watch(void *userdata, const etcd_response *response) {
   if (!etcd_response_is_ok(response)) {
     r->errors++;
     r->last_error_code = etcd_response_error_code(response);
+  }
+  for (i = 0; i < etcd_response_event_count(response); i++) {
+    etcd_event_view view;
+    if (!event_view_matches(response, i, &view)) r->view_mismatches++;
   }
   for (i = 0; i < etcd_response_event_count(response) && r->n < 32; i++) {
     const etcd_event *e = etcd_response_event_at(response, i);
@@ -566,6 +666,7 @@ static void test_watcher(etcd_client *c) {
   CHECK(r.nested_get_ok == 1);
   CHECK(r.errors == 0);
   CHECK(r.kept != NULL && etcd_response_event_count(r.kept) >= 1);
+  CHECK(r.view_mismatches == 0);
   pthread_mutex_unlock(&r.mu);
 
   CHECK(!etcd_watcher_ended(w));
@@ -996,6 +1097,7 @@ int main(void) {
     test_binary(client);
     test_add_modify_cas(client);
     test_ls_keys_rmdir(client);
+    test_views(client);
     test_leases(client);
     test_watcher(client);
     test_watcher_history_and_range(client);
