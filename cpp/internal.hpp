@@ -107,6 +107,7 @@ inline ffi::ClientOptionsData options_data(ClientOptions const& o) {
   d.target_name_override = rust::String::lossy(o.target_name_override);
   d.max_receive_message_size = o.max_receive_message_size < 0 ? 0 : o.max_receive_message_size;
   d.max_send_message_size = o.max_send_message_size < 0 ? 0 : o.max_send_message_size;
+  d.auto_sync_interval_ms = whole_ms(o.auto_sync_interval);
   return d;
 }
 
@@ -404,6 +405,8 @@ inline ffi::RequestData member_add(std::string const& peer_urls, bool is_learner
 }
 
 inline ffi::RequestData member_list() { return make(ffi::Op::MemberList); }
+
+inline ffi::RequestData sync_endpoints() { return make(ffi::Op::SyncEndpoints); }
 
 inline ffi::RequestData member_remove(std::uint64_t member_id) {
   ffi::RequestData r = make(ffi::Op::MemberRemove);

@@ -100,6 +100,7 @@ async fn run(client: &Client, req: Request) -> Response {
         }
         Request::MemberList => cluster::member_list(client).await,
         Request::MemberRemove { id } => cluster::member_remove(client, id).await,
+        Request::SyncEndpoints => cluster::sync_endpoints(client).await,
         r @ (Request::Status { .. } | Request::Compact { .. } | Request::Defragment { .. }) => {
             super::maintenance::run(client, r).await
         }

@@ -157,7 +157,6 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
     let mut cursor = Cursor {
         next_revision: from_revision.max(0),
     };
-    let n = client.endpoint_count();
     let mut failures = 0usize;
     let mut attempt = 0usize;
     loop {
@@ -186,7 +185,7 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
                 }
                 client.report(i, false);
                 failures += 1;
-                if classify(&e) == Failure::Server || failures >= n {
+                if classify(&e) == Failure::Server || failures >= client.endpoint_count() {
                     return error_to_response(&e);
                 }
                 continue;
@@ -482,7 +481,6 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
     let mut cursor = Cursor {
         next_revision: next_revision.load(Ordering::Relaxed),
     };
-    let n = client.endpoint_count().max(1);
     let mut attempt = 0usize;
     let mut backoff = RETRY_MIN;
     loop {
@@ -590,11 +588,12 @@ async fn run(shared: Arc<Shared>, client: Client, range: KeyRange, next_revision
             format!(
                 "watcher of '{}' lost its stream on {}; reconnecting from revision {}",
                 String::from_utf8_lossy(&range.key),
-                client.endpoints().get(i).map_or("?", String::as_str),
+                client.endpoint_name(i),
                 cursor.next_revision
             )
         });
-        if attempt.is_multiple_of(n) {
+        // A full round over the endpoints (the list may have changed since the last one).
+        if attempt.is_multiple_of(client.endpoint_count().max(1)) {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(RETRY_MAX);
         }

@@ -137,6 +137,8 @@ pub mod ffi {
         Status,
         Compact,
         Defragment,
+        /// Extension: `sync_endpoints()`, the endpoint list from the member list.
+        SyncEndpoints,
     }
 
     /// One comparison of a transaction. `target`: 0 VERSION, 1 CREATE, 2 MOD, 3 VALUE, 4 LEASE
@@ -232,6 +234,8 @@ pub mod ffi {
         /// Message size limits in bytes (0 = unlimited, as etcd-cpp-apiv3's INT_MAX).
         max_receive_message_size: i64,
         max_send_message_size: i64,
+        /// Interval of the endpoint auto-sync in milliseconds (0 = off).
+        auto_sync_interval_ms: i64,
     }
 
     /// Result of `KeepAlive::Check()` / the error a keep-alive handler receives.
@@ -285,6 +289,8 @@ pub mod ffi {
         /// Stops the keep-alives of locks still held (when the owning SyncClient goes away).
         fn client_release_locks(client: &Client);
         fn client_timeout_ms(client: &Client) -> i64;
+        /// The client's current endpoints (host:port).
+        fn client_endpoints(client: &Client) -> Vec<String>;
         /// Blocking call.
         fn client_execute(client: &Client, request: &RequestData) -> ResponseData;
         /// Asynchronous call; `sink.call` runs once, on a library thread that is not a runtime

@@ -237,6 +237,7 @@ fn request(r: &ffi::RequestData) -> Option<Request> {
         Op::Defragment => Request::Defragment {
             endpoint: r.endpoint.clone(),
         },
+        Op::SyncEndpoints => Request::SyncEndpoints,
         _ => return None,
     })
 }
@@ -322,6 +323,7 @@ fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::Clie
         keepalive_timeout_ms: o.keepalive_timeout_ms,
         max_receive_message_size: o.max_receive_message_size,
         max_send_message_size: o.max_send_message_size,
+        auto_sync_interval_ms: o.auto_sync_interval_ms,
     })
 }
 
@@ -363,6 +365,10 @@ fn observer_wait_once(observer: &Observer) -> ffi::ResponseData {
 
 fn client_timeout_ms(client: &Client) -> i64 {
     client.0.timeout_ms()
+}
+
+fn client_endpoints(client: &Client) -> Vec<String> {
+    guard(Vec::new, || client.0.endpoints())
 }
 
 fn client_execute(client: &Client, request: &ffi::RequestData) -> ffi::ResponseData {
