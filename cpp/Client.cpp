@@ -376,6 +376,12 @@ pplx::task<Response> Client::remove_member(const uint64_t member_id) {
   return execute_async(*client_->handle_, req::member_remove(member_id));
 }
 
+pplx::task<Response> Client::sync_endpoints() {
+  return execute_async(*client_->handle_, req::sync_endpoints());
+}
+
+std::vector<std::string> Client::endpoints() const { return client_->endpoints(); }
+
 const std::string& Client::current_auth_token() const { return client_->current_auth_token(); }
 
 SyncClient* Client::sync_client() const { return client_.get(); }

@@ -329,6 +329,16 @@ Response SyncClient::remove_member(const uint64_t member_id) {
   return detail::execute(*handle_, req::member_remove(member_id));
 }
 
+Response SyncClient::sync_endpoints() { return detail::execute(*handle_, req::sync_endpoints()); }
+
+std::vector<std::string> SyncClient::endpoints() const {
+  std::vector<std::string> out;
+  for (auto const& e : ffi::client_endpoints(*handle_->client)) {
+    out.emplace_back(e.data(), e.size());
+  }
+  return out;
+}
+
 const std::string& SyncClient::current_auth_token() const { return handle_->auth_token(); }
 
 void SyncClient::set_grpc_timeout_ms(int64_t ms) {

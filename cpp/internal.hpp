@@ -107,6 +107,7 @@ inline ffi::ClientOptionsData options_data(ClientOptions const& o) {
   d.target_name_override = rust::String::lossy(o.target_name_override);
   d.max_receive_message_size = o.max_receive_message_size < 0 ? 0 : o.max_receive_message_size;
   d.max_send_message_size = o.max_send_message_size < 0 ? 0 : o.max_send_message_size;
+  d.auto_sync_interval_ms = whole_ms(o.auto_sync_interval);
   return d;
 }
 
@@ -395,6 +396,8 @@ inline Request member_add(std::string const& peer_urls, bool is_learner) {
 }
 
 inline Request member_list() { return make(ffi::Op::MemberList); }
+
+inline Request sync_endpoints() { return make(ffi::Op::SyncEndpoints); }
 
 inline Request member_remove(std::uint64_t member_id) {
   Request r = make(ffi::Op::MemberRemove);

@@ -175,6 +175,13 @@ class EtcdCluster:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             self.data_dir = None
 
+    def kill(self, index):
+        """SIGKILLs member ``index``; the others keep running (stop() still cleans up)."""
+        proc = self._procs[index]
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
     def __enter__(self):
         return self.start()
 

@@ -307,6 +307,12 @@ class Client {
   /// Removes a cluster member, see `SyncClient::remove_member`.
   pplx::task<Response> remove_member(const uint64_t member_id);
 
+  /// Refreshes the endpoints from the member list now, see `SyncClient::sync_endpoints`.
+  pplx::task<Response> sync_endpoints();
+
+  /// The client's current endpoints, see `SyncClient::endpoints`.
+  std::vector<std::string> endpoints() const;
+
   /// The authentication token ("" without authentication), see `SyncClient`.
   const std::string& current_auth_token() const;
 

@@ -50,6 +50,13 @@ struct ClientOptions {
   /// whole milliseconds; watches and `leaserevoke` have no limit.
   std::chrono::milliseconds request_timeout{0};
 
+  /// Endpoint auto-sync (opt-in, like etcd's Go client `AutoSyncInterval`): how often the
+  /// endpoint list is replaced by the client URLs of the cluster's members, so that a client
+  /// given one endpoint learns the others and drops removed members (0, the default: never; the
+  /// endpoints stay as given). The first refresh runs as soon as the client is created; a
+  /// failed one keeps the list. See also `SyncClient::sync_endpoints`.
+  std::chrono::milliseconds auto_sync_interval{0};
+
   /// Load balancing policy: "round_robin" (the default) or "pick_first".
   std::string load_balancer{"round_robin"};
 

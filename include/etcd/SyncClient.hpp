@@ -382,6 +382,16 @@ class SyncClient {
   /// Removes a cluster member (`etcdv3::Member::get_id()`).
   Response remove_member(const uint64_t member_id);
 
+  /// Extension: makes the client URLs of the cluster's started voting members the client's
+  /// endpoint list now (what `ClientOptions::auto_sync_interval` does periodically); the
+  /// response lists the members in `members()`. On an error the list stays as it was; a member
+  /// list without client URLs leaves it too, so it is never empty.
+  Response sync_endpoints();
+
+  /// Extension: the client's endpoints (`host:port`), as given or as the last endpoint sync
+  /// learned them.
+  std::vector<std::string> endpoints() const;
+
   /// The authentication token ("" without authentication, or while logging in fails). The
   /// reference stays valid at least until the token has been renewed a few times.
   const std::string& current_auth_token() const;

@@ -345,6 +345,13 @@ typedef struct etcd_client_options {
    * Largest request sent, in bytes; 0 for the default (2^31 - 1).
    */
   int64_t max_send_message_size;
+  /**
+   * Endpoint auto-sync (opt-in, like etcd's Go client `AutoSyncInterval`): every this many
+   * milliseconds, and once right after `etcd_client_connect`, the endpoint list is replaced
+   * by the client URLs of the cluster's started voting members; a failed refresh keeps it.
+   * 0 (the default): never, the endpoints stay as given. See `etcd_client_sync_endpoints`.
+   */
+  int64_t auto_sync_interval_ms;
 } etcd_client_options;
 
 /**
@@ -1573,6 +1580,38 @@ size_t etcd_member_client_url_count(const struct etcd_member *member);
  * Client URL `index` of the member, borrowed from the response; empty when out of range.
  */
 struct etcd_bytes etcd_member_client_url_at(const struct etcd_member *member, size_t index);
+
+/**
+ * Extension: makes the client URLs of the cluster's started voting members the client's
+ * endpoint list now (what `auto_sync_interval_ms` does periodically); the response lists the
+ * members. On an error (in the response) the list stays as it was; a member list without
+ * client URLs leaves it too, so it is never empty. See `etcd_client_endpoints`.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL.
+ */
+etcd_status etcd_client_sync_endpoints(const struct etcd_client *client,
+                                       struct etcd_response **response_out);
+
+/**
+ * `etcd_client_sync_endpoints` without waiting (see `etcd_call_wait`).
+ */
+etcd_status etcd_client_sync_endpoints_start(const struct etcd_client *client,
+                                             struct etcd_call **call_out);
+
+/**
+ * Extension: the client's current endpoints (`host:port`, as given or as the last endpoint
+ * sync learned them), separated by `,`. Writes at most `buffer_len` bytes to `buffer`,
+ * NUL-terminated when they fit with the NUL, and stores the full length without the NUL in
+ * `*len_out`: call again with a larger buffer when `*len_out >= buffer_len`. `buffer` may be
+ * NULL when `buffer_len` is 0.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `len_out` is NULL, or `buffer` is NULL
+ * with `buffer_len` > 0.
+ */
+etcd_status etcd_client_endpoints(const struct etcd_client *client,
+                                  char *buffer,
+                                  size_t buffer_len,
+                                  size_t *len_out);
 
 /**
  * Grants a lease of `ttl` seconds (blocking, bounded by the client's timeout) and starts keeping

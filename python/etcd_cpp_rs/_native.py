@@ -76,6 +76,7 @@ class ClientOptions(Structure):
         ("keepalive_timeout_ms", c_int64),
         ("max_receive_message_size", c_int64),
         ("max_send_message_size", c_int64),
+        ("auto_sync_interval_ms", c_int64),
     ]
 
 
@@ -322,6 +323,8 @@ _SIGNATURES = {
     "etcd_client_member_add": (c_uint32, [Handle, c_char_p, c_bool, _OUT]),
     "etcd_client_member_list": (c_uint32, [Handle, _OUT]),
     "etcd_client_member_remove": (c_uint32, [Handle, c_uint64, _OUT]),
+    "etcd_client_sync_endpoints": (c_uint32, [Handle, _OUT]),
+    "etcd_client_endpoints": (c_uint32, [Handle, c_char_p, c_size_t, POINTER(c_size_t)]),
     "etcd_response_member_count": (c_size_t, [Handle]),
     "etcd_response_member_at": (Handle, [Handle, c_size_t]),
     "etcd_member_id": (c_uint64, [Handle]),
@@ -356,6 +359,7 @@ for _name in [
         "etcd_client_free",
         "etcd_client_namespace",
         "etcd_client_observe",
+        "etcd_client_endpoints",
     )
 ]:
     _SIGNATURES[_name + "_start"] = _SIGNATURES[_name]

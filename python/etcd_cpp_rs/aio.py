@@ -242,6 +242,7 @@ class Client:
         cert: Optional[str] = None,
         key: Optional[str] = None,
         target_name_override: Optional[str] = None,
+        auto_sync_interval: Optional[float] = None,
     ) -> None:
         self._ops = _Operations(
             endpoints,
@@ -256,6 +257,7 @@ class Client:
             cert=cert,
             key=key,
             target_name_override=target_name_override,
+            auto_sync_interval=auto_sync_interval,
         )
 
     # -- namespaces -----------------------------------------------------------------------------
@@ -461,6 +463,15 @@ class Client:
     async def member_remove(self, member_id: int) -> Response:
         """Removes the member with id ``member_id``."""
         return await self._ops.member_remove(member_id)
+
+    async def sync_endpoints(self) -> Response:
+        """Refreshes the endpoints from the member list now (see
+        :meth:`etcd_cpp_rs.Client.sync_endpoints`)."""
+        return await self._ops.sync_endpoints()
+
+    def endpoints(self) -> List[str]:
+        """The client's current endpoints (``host:port``); does not wait."""
+        return self._ops.endpoints()
 
     async def status(self, endpoint: Optional[str] = None) -> Response:
         """The status of a member, in ``status`` (see :meth:`etcd_cpp_rs.Client.status`)."""

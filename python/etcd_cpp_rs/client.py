@@ -20,7 +20,7 @@ import queue
 import struct
 import threading
 import weakref
-from ctypes import byref, c_bool, c_void_p, string_at
+from ctypes import byref, c_bool, c_size_t, c_void_p, create_string_buffer, string_at
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -747,6 +747,11 @@ class Client:
     ``target_name_override`` is the name to check the server certificate against. Refused
     credentials and unreadable files are reported in the responses, like network errors.
 
+    ``auto_sync_interval`` (seconds; None or 0, the default: off) turns on the endpoint
+    auto-sync, like etcd's Go client ``AutoSyncInterval``: right away and then at that interval
+    the endpoint list is replaced by the client URLs of the cluster's members, so a client given
+    one endpoint learns the others (see :meth:`endpoints`, :meth:`sync_endpoints`).
+
     Operations block the calling thread, but Ctrl-C interrupts them within about 50 ms
     (KeyboardInterrupt; the call is abandoned). Arguments are checked before anything reaches the
     library: TypeError for a wrong type, OverflowError for an integer that does not fit (e.g. a
@@ -774,6 +779,7 @@ class Client:
         cert: Optional[str] = None,
         key: Optional[str] = None,
         target_name_override: Optional[str] = None,
+        auto_sync_interval: Optional[float] = None,
     ) -> None:
         self._handle: Optional[int] = None
         self._namespace_prefix = b""
@@ -790,6 +796,7 @@ class Client:
             load_balancer=_text(load_balancer, "load_balancer"),
             request_timeout_ms=_milliseconds(timeout, "timeout"),
             connect_timeout_ms=_milliseconds(connect_timeout, "connect_timeout"),
+            auto_sync_interval_ms=_milliseconds(auto_sync_interval, "auto_sync_interval"),
         )
         out = c_void_p()
         _check(
@@ -1128,6 +1135,29 @@ class Client:
         return self._call(
             lib.etcd_client_member_remove, _int(member_id, "member_id", maximum=2**64 - 1)
         )
+
+    def sync_endpoints(self) -> Response:
+        """Makes the client URLs of the cluster's started voting members the client's endpoints
+        now (what ``auto_sync_interval`` does periodically); the response lists the members. On
+        an error the endpoints stay as they were."""
+        return self._call(lib.etcd_client_sync_endpoints)
+
+    def endpoints(self) -> List[str]:
+        """The client's current endpoints (``host:port``), as given or as the last endpoint
+        sync learned them."""
+        size = c_size_t(0)
+        _check(lib.etcd_client_endpoints(self._h(), None, 0, byref(size)), "endpoints")
+        while True:
+            buffer = create_string_buffer(size.value + 1)
+            needed = c_size_t(0)
+            _check(
+                lib.etcd_client_endpoints(self._h(), buffer, len(buffer), byref(needed)),
+                "endpoints",
+            )
+            if needed.value < len(buffer):
+                text = buffer.raw[: needed.value].decode("utf-8", "replace")
+                return [e for e in text.split(",") if e]
+            size = needed
 
     def status(self, endpoint: Optional[str] = None) -> Response:
         """The status of the member at ``endpoint`` (None: any that answers) in ``status``: a

@@ -62,6 +62,11 @@ pub struct etcd_client_options {
     pub max_receive_message_size: i64,
     /// Largest request sent, in bytes; 0 for the default (2^31 - 1).
     pub max_send_message_size: i64,
+    /// Endpoint auto-sync (opt-in, like etcd's Go client `AutoSyncInterval`): every this many
+    /// milliseconds, and once right after `etcd_client_connect`, the endpoint list is replaced
+    /// by the client URLs of the cluster's started voting members; a failed refresh keeps it.
+    /// 0 (the default): never, the endpoints stay as given. See `etcd_client_sync_endpoints`.
+    pub auto_sync_interval_ms: i64,
 }
 
 /// Reads a text option: NULL is empty; `Err` if it is not UTF-8.
@@ -110,6 +115,7 @@ unsafe fn client_options(
         keepalive_timeout_ms: o.keepalive_timeout_ms,
         max_receive_message_size: o.max_receive_message_size,
         max_send_message_size: o.max_send_message_size,
+        auto_sync_interval_ms: o.auto_sync_interval_ms,
     }))
 }
 

@@ -1,5 +1,5 @@
-//! Cluster membership (`add_member`, `list_member`, `remove_member`) and `etcd_member`, the
-//! members of a response.
+//! Cluster membership (`add_member`, `list_member`, `remove_member`), `etcd_member`, the
+//! members of a response, and the client's endpoints learned from the member list.
 
 use std::ffi::c_char;
 
@@ -222,5 +222,71 @@ pub unsafe extern "C" fn etcd_member_client_url_at(
             .client_urls
             .get(index)
             .map_or(etcd_bytes::EMPTY, |u| etcd_bytes::of(u.as_bytes()))
+    })
+}
+
+/// Extension: makes the client URLs of the cluster's started voting members the client's
+/// endpoint list now (what `auto_sync_interval_ms` does periodically); the response lists the
+/// members. On an error (in the response) the list stays as it was; a member list without
+/// client URLs leaves it too, so it is never empty. See `etcd_client_endpoints`.
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `response_out` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_client_sync_endpoints(
+    client: *const etcd_client,
+    response_out: *mut *mut etcd_response,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let client = try_ref!(client);
+        execute(client, Request::SyncEndpoints, try_out!(response_out))
+    })
+}
+
+/// `etcd_client_sync_endpoints` without waiting (see `etcd_call_wait`).
+#[no_mangle]
+pub unsafe extern "C" fn etcd_client_sync_endpoints_start(
+    client: *const etcd_client,
+    call_out: *mut *mut etcd_call,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let client = try_ref!(client);
+        start(client, Request::SyncEndpoints, try_out!(call_out))
+    })
+}
+
+/// Extension: the client's current endpoints (`host:port`, as given or as the last endpoint
+/// sync learned them), separated by `,`. Writes at most `buffer_len` bytes to `buffer`,
+/// NUL-terminated when they fit with the NUL, and stores the full length without the NUL in
+/// `*len_out`: call again with a larger buffer when `*len_out >= buffer_len`. `buffer` may be
+/// NULL when `buffer_len` is 0.
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if `client` or `len_out` is NULL, or `buffer` is NULL
+/// with `buffer_len` > 0.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_client_endpoints(
+    client: *const etcd_client,
+    buffer: *mut c_char,
+    buffer_len: usize,
+    len_out: *mut usize,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let client = try_ref!(client);
+        let len_out = try_out!(len_out);
+        if buffer.is_null() && buffer_len > 0 {
+            return etcd_status::NullArgument;
+        }
+        let text = client.endpoints().join(",");
+        let bytes = text.as_bytes();
+        *len_out = bytes.len();
+        if buffer_len > 0 {
+            let n = bytes.len().min(buffer_len);
+            // SAFETY: the C contract: `buffer` holds `buffer_len` writable bytes.
+            let out = unsafe { std::slice::from_raw_parts_mut(buffer.cast::<u8>(), buffer_len) };
+            out[..n].copy_from_slice(&bytes[..n]);
+            if n < buffer_len {
+                out[n] = 0;
+            }
+        }
+        etcd_status::Ok
     })
 }

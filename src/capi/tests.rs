@@ -154,6 +154,7 @@ fn connect_checks_its_arguments() {
             keepalive_timeout_ms: 3000,
             max_receive_message_size: 1 << 20,
             max_send_message_size: 1 << 20,
+            auto_sync_interval_ms: 60_000,
             ..zeroed_options()
         };
         assert_eq!(
@@ -211,6 +212,7 @@ fn zeroed_options() -> etcd_client_options {
         keepalive_timeout_ms: 0,
         max_receive_message_size: 0,
         max_send_message_size: 0,
+        auto_sync_interval_ms: 0,
     }
 }
 
@@ -992,6 +994,56 @@ fn pending_calls() {
         assert_eq!(CALL_FREED.load(Ordering::SeqCst), 1);
         etcd_call_free(null_mut());
         assert!(!etcd_call_done(null()));
+        etcd_client_free(client);
+    }
+}
+
+/// `etcd_client_endpoints` writes the list with the snprintf conventions.
+#[test]
+fn endpoints_fill_the_buffer() {
+    use super::member::etcd_client_endpoints;
+    unsafe {
+        let mut client = null_mut();
+        assert_eq!(
+            etcd_client_connect(
+                c"http://127.0.0.1:1;127.0.0.1:22".as_ptr(),
+                null(),
+                &mut client
+            ),
+            etcd_status::Ok
+        );
+        let expected = b"127.0.0.1:1,127.0.0.1:22";
+        let mut len = 0usize;
+        assert_eq!(
+            etcd_client_endpoints(client, null_mut(), 0, &mut len),
+            etcd_status::Ok
+        );
+        assert_eq!(len, expected.len());
+        let mut buf = vec![b'x' as c_char; 64];
+        assert_eq!(
+            etcd_client_endpoints(client, buf.as_mut_ptr(), buf.len(), &mut len),
+            etcd_status::Ok
+        );
+        assert_eq!(CStr::from_ptr(buf.as_ptr()).to_bytes(), expected);
+        // Too small: truncated, not terminated, and the full length reported.
+        let mut small = vec![b'x' as c_char; 5];
+        assert_eq!(
+            etcd_client_endpoints(client, small.as_mut_ptr(), small.len(), &mut len),
+            etcd_status::Ok
+        );
+        assert_eq!(len, expected.len());
+        assert_eq!(
+            small.iter().map(|&c| c as u8).collect::<Vec<_>>(),
+            &expected[..5]
+        );
+        assert_eq!(
+            etcd_client_endpoints(client, null_mut(), 4, &mut len),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_client_endpoints(client, buf.as_mut_ptr(), buf.len(), null_mut()),
+            etcd_status::NullArgument
+        );
         etcd_client_free(client);
     }
 }

@@ -6,16 +6,21 @@
 //! channel; a call goes to one endpoint and moves on to the next when the failure shows that the
 //! request never reached a server (connection refused, connect timeout), or, for idempotent
 //! requests, when the connection broke. An endpoint that failed is tried last for a while.
+//!
+//! The endpoint list is a snapshot replaced as a whole when an endpoint sync (opt-in, see
+//! [`ClientOptions::auto_sync_interval`]) learns the cluster's members; endpoints that stay keep
+//! their channel and state. Streams and calls name an endpoint by its id, which is never reused,
+//! so one that was dropped from the list is simply not found any more.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use super::endpoints;
 use super::namespace::Namespace;
 pub use super::options::{ClientOptions, LoadBalancing, OptionArgs, TlsFiles};
-use super::response::{code, message, Response};
+use super::response::{code, message, Member as ClusterMember, Response};
 use super::runtime;
 
 /// The locks taken with `lock(name, ttl)` and not yet unlocked: (lock key, lease, keep-alive of
@@ -38,6 +43,8 @@ const PROBE_MIN: Duration = Duration::from_millis(200);
 const PROBE_MAX: Duration = Duration::from_secs(5);
 /// How long a probe waits for an answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a periodic endpoint sync may take (as etcd's Go client).
+const AUTO_SYNC_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connection to an etcd cluster. Cheap to clone; clones share the connection.
 ///
@@ -53,8 +60,17 @@ pub struct Client {
     namespace: Option<Arc<Namespace>>,
 }
 
+/// The endpoint list: replaced as a whole, never changed in place.
+type Members = Arc<Vec<Arc<Member>>>;
+
 struct Inner {
-    members: Vec<Member>,
+    members: RwLock<Members>,
+    /// How to connect to an endpoint, also to those an endpoint sync learns.
+    connect: Connect,
+    /// Id of the next endpoint added to the list.
+    next_id: AtomicUsize,
+    /// One endpoint sync at a time.
+    syncing: tokio::sync::Mutex<()>,
     /// Why no call can work (bad TLS files, no usable endpoint), as (code, message).
     unusable: Option<(i32, String)>,
     user: Option<(String, String)>,
@@ -67,6 +83,7 @@ struct Inner {
     /// A token for `current_auth_token()` and when it was obtained.
     token: Mutex<Option<(String, Instant)>>,
     policy: LoadBalancing,
+    /// Round robin: a counter; pick first: the id of the endpoint that last answered.
     next: AtomicUsize,
     timeout_ms: AtomicI64,
     /// What the stream modules share per connection (the one watch stream and the one
@@ -75,7 +92,44 @@ struct Inner {
     shared_streams: Mutex<Vec<Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
+/// The settings with which the client connects to an endpoint.
+#[derive(Clone)]
+struct Connect {
+    connect_timeout: Duration,
+    keepalive_time: Duration,
+    keepalive_timeout: Duration,
+    tls: Option<etcd_client::TlsOptions>,
+}
+
+impl Connect {
+    /// A channel to `ep` with id `id`. Without credentials in the options this does not touch
+    /// the network; the user is logged in on first use (see `Client::authenticate`).
+    async fn member(&self, id: usize, ep: &endpoints::Endpoint) -> Option<Member> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", ep.authority());
+        let mut opts = etcd_client::ConnectOptions::new()
+            .with_connect_timeout(self.connect_timeout)
+            .with_keep_alive(self.keepalive_time, self.keepalive_timeout)
+            .with_keep_alive_while_idle(false)
+            .with_auto_token_refresh(true);
+        if let Some(t) = &self.tls {
+            opts = opts.with_tls(t.clone());
+        }
+        let client = etcd_client::Client::connect([url], Some(opts)).await.ok()?;
+        Some(Member {
+            id,
+            client,
+            authority: ep.authority(),
+            speaks_tls: std::sync::OnceLock::new(),
+            health: Mutex::new(Health::default()),
+            authenticated: tokio::sync::Mutex::new(None),
+        })
+    }
+}
+
 struct Member {
+    /// Names the endpoint for the client's lifetime (never reused).
+    id: usize,
     client: etcd_client::Client,
     /// host:port of the endpoint.
     authority: String,
@@ -104,15 +158,29 @@ impl Member {
     fn is_down(&self) -> bool {
         self.health().down
     }
+
+    /// Marks the endpoint up, or down (and starts probing it until it answers).
+    fn mark(self: &Arc<Self>, ok: bool) {
+        let mut h = self.health();
+        if ok {
+            h.down = false;
+            return;
+        }
+        h.down = true;
+        if !h.probing {
+            h.probing = true;
+            runtime::spawn(probe(Arc::downgrade(self)));
+        }
+    }
 }
 
-/// Probes endpoint `i` until it answers, then puts it back in rotation.
-async fn probe(inner: std::sync::Weak<Inner>, i: usize) {
+/// Probes endpoint `m` until it answers, then puts it back in rotation. Stops when the
+/// endpoint is gone (the client dropped it or was dropped).
+async fn probe(m: Weak<Member>) {
     let mut pause = PROBE_MIN;
     loop {
         tokio::time::sleep(pause).await;
-        let Some(inner) = inner.upgrade() else { return };
-        let m = &inner.members[i];
+        let Some(m) = m.upgrade() else { return };
         if !m.is_down() {
             m.health().probing = false;
             return;
@@ -139,15 +207,14 @@ async fn probe(inner: std::sync::Weak<Inner>, i: usize) {
 }
 
 /// Marks `endpoint` down when dropped with it still set: the attempt on it was abandoned.
-struct Abandoned<'a> {
-    client: &'a Client,
-    endpoint: Option<usize>,
+struct Abandoned {
+    endpoint: Option<Arc<Member>>,
 }
 
-impl Drop for Abandoned<'_> {
+impl Drop for Abandoned {
     fn drop(&mut self) {
-        if let Some(i) = self.endpoint {
-            self.client.mark(i, false);
+        if let Some(m) = self.endpoint.take() {
+            m.mark(false);
         }
     }
 }
@@ -167,7 +234,7 @@ pub(crate) enum Failure {
 pub(crate) enum StreamError {
     /// The client cannot work at all: (code, message).
     Unusable(i32, String),
-    /// Logging in to endpoint `.0` failed.
+    /// Logging in to endpoint `.0` (an id) failed.
     Connect(usize, etcd_client::Error),
 }
 
@@ -258,46 +325,39 @@ impl Client {
                 None
             }
         };
-        let members: Vec<Member> = if unusable.is_some() {
+        let connect = Connect {
+            connect_timeout: options.connect_timeout,
+            keepalive_time: options.keepalive_time,
+            keepalive_timeout: options.keepalive_timeout,
+            tls,
+        };
+        let members: Vec<Arc<Member>> = if unusable.is_some() {
             Vec::new()
         } else {
-            eps.iter()
-                .filter_map(|ep| {
-                    let scheme = if tls.is_some() { "https" } else { "http" };
-                    let url = format!("{scheme}://{}", ep.authority());
-                    let mut opts = etcd_client::ConnectOptions::new()
-                        .with_connect_timeout(options.connect_timeout)
-                        .with_keep_alive(options.keepalive_time, options.keepalive_timeout)
-                        .with_keep_alive_while_idle(false)
-                        .with_auto_token_refresh(true);
-                    if let Some(t) = &tls {
-                        opts = opts.with_tls(t.clone());
+            let connect = connect.clone();
+            runtime::block_on(async move {
+                let mut members = Vec::new();
+                for ep in &eps {
+                    if let Some(m) = connect.member(members.len(), ep).await {
+                        members.push(Arc::new(m));
                     }
-                    // Without credentials in the options this does not touch the network; the
-                    // user is logged in on first use (see `authenticate`).
-                    let client = runtime::block_on(async move {
-                        etcd_client::Client::connect([url], Some(opts)).await
-                    })
-                    .ok()?;
-                    Some(Member {
-                        client,
-                        authority: ep.authority(),
-                        speaks_tls: std::sync::OnceLock::new(),
-                        health: Mutex::new(Health::default()),
-                        authenticated: tokio::sync::Mutex::new(None),
-                    })
-                })
-                .collect()
+                }
+                members
+            })
         };
         if members.is_empty() && unusable.is_none() {
             unusable = Some((code::INTERNAL, message::INVALID_TARGET.to_string()));
         }
-        let plain_text = tls.is_none();
+        let plain_text = connect.tls.is_none();
         let timeout_ms = options.request_timeout.map_or(0, |d| d.as_millis() as i64);
         let user = options.user.filter(|(u, p)| !u.is_empty() && !p.is_empty());
-        Client {
+        let first_id = members.first().map_or(0, |m| m.id);
+        let client = Client {
             inner: Arc::new(Inner {
-                members,
+                next_id: AtomicUsize::new(members.len()),
+                members: RwLock::new(Arc::new(members)),
+                connect,
+                syncing: tokio::sync::Mutex::new(()),
                 unusable,
                 user,
                 auth_token_ttl: Duration::from_secs(options.auth_token_ttl.max(1) as u64),
@@ -307,13 +367,110 @@ impl Client {
                 plain_text,
                 token: Mutex::new(None),
                 policy: options.load_balancing,
-                next: AtomicUsize::new(0),
+                next: AtomicUsize::new(first_id),
                 timeout_ms: AtomicI64::new(timeout_ms),
                 shared_streams: Mutex::new(Vec::new()),
             }),
             locks: Default::default(),
             namespace: None,
+        };
+        if let Some(interval) = options.auto_sync_interval.filter(|d| !d.is_zero()) {
+            if client.inner.unusable.is_none() {
+                runtime::spawn(auto_sync(Arc::downgrade(&client.inner), interval));
+            }
         }
+        client
+    }
+
+    /// The current endpoint list.
+    fn snapshot(&self) -> Members {
+        self.inner
+            .members
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The endpoint with id `id`, if it is still in the list.
+    fn member(&self, id: usize) -> Option<Arc<Member>> {
+        self.snapshot().iter().find(|m| m.id == id).cloned()
+    }
+
+    /// Asks the cluster for its members and makes their client URLs the endpoint list (see
+    /// [`learned_endpoints`]); endpoints that stay keep their channel, login and health, the
+    /// others are dropped. When the members name no usable URL the list stays as it is, so it
+    /// is never empty. An error leaves the list unchanged and is logged.
+    pub(crate) async fn sync_members(
+        &self,
+    ) -> Result<etcd_client::MemberListResponse, etcd_client::Error> {
+        let _one_at_a_time = self.inner.syncing.lock().await;
+        let listed = self
+            .with_failover(true, |c| {
+                let mut cl = c.cluster_client();
+                async move { cl.member_list().await }
+            })
+            .await;
+        let r = match listed {
+            Ok(r) => r,
+            Err(e) => {
+                let kept = self.endpoints().join(", ");
+                super::log::warn(|| {
+                    format!("endpoint sync failed ({e}); keeping the endpoints {kept}")
+                });
+                return Err(e);
+            }
+        };
+        let members: Vec<ClusterMember> = r.members().iter().map(super::response::member).collect();
+        let wanted = learned_endpoints(&members);
+        if wanted.is_empty() {
+            let kept = self.endpoints().join(", ");
+            super::log::warn(|| {
+                format!("endpoint sync: no member has a client URL; keeping the endpoints {kept}")
+            });
+            return Ok(r);
+        }
+        let old = self.snapshot();
+        // Endpoints that stay keep their place; new ones follow in the members' order.
+        let mut list: Vec<Arc<Member>> = old
+            .iter()
+            .filter(|m| wanted.iter().any(|ep| ep.authority() == m.authority))
+            .cloned()
+            .collect();
+        for ep in &wanted {
+            if list.iter().any(|m| m.authority == ep.authority()) {
+                continue;
+            }
+            let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+            match self.inner.connect.member(id, ep).await {
+                Some(m) => list.push(Arc::new(m)),
+                None => {
+                    super::log::warn(|| format!("endpoint sync: cannot use {}", ep.authority()))
+                }
+            }
+        }
+        if list.is_empty() {
+            return Ok(r);
+        }
+        let changed =
+            list.len() != old.len() || list.iter().zip(old.iter()).any(|(a, b)| a.id != b.id);
+        if changed {
+            let names = |l: &[Arc<Member>]| {
+                l.iter()
+                    .map(|m| m.authority.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let (was, now) = (names(&old), names(&list));
+            *self
+                .inner
+                .members
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = Arc::new(list);
+            super::log::info(|| {
+                format!("endpoints synced from the member list: {now} (were {was})")
+            });
+        }
+        Ok(r)
     }
 
     /// A view of this client's connection whose keys live under `prefix`, as Go's
@@ -414,8 +571,8 @@ impl Client {
     /// After a stream was refused for its token (see [`is_token_refusal`]), logs endpoint `i`
     /// in again; true when the stream should simply be opened again.
     pub(crate) async fn renew_token(&self, i: usize) -> bool {
-        match self.inner.members.get(i) {
-            Some(m) if self.inner.user.is_some() => self.reauthenticate(m).await.is_ok(),
+        match self.member(i) {
+            Some(m) if self.inner.user.is_some() => self.reauthenticate(&m).await.is_ok(),
             _ => false,
         }
     }
@@ -504,22 +661,27 @@ impl Client {
         resp
     }
 
-    /// Endpoint indices in the order a call should try them: from the policy's starting point
-    /// round the list, the healthy ones first (as they were when the call started), then the
-    /// others. Allocates nothing.
+    /// The endpoints in the order a call should try them: from the policy's starting point
+    /// round the current list, the healthy ones first (as they were when the call started),
+    /// then the others. Allocates nothing: it walks a snapshot of the list.
     fn order(&self) -> Order {
-        let n = self.inner.members.len();
+        let members = self.snapshot();
+        let n = members.len();
         let start = match self.inner.policy {
-            LoadBalancing::RoundRobin => self.inner.next.fetch_add(1, Ordering::Relaxed),
-            LoadBalancing::PickFirst => self.inner.next.load(Ordering::Relaxed),
-        } % n.max(1);
+            LoadBalancing::RoundRobin => self.inner.next.fetch_add(1, Ordering::Relaxed) % n.max(1),
+            LoadBalancing::PickFirst => {
+                let id = self.inner.next.load(Ordering::Relaxed);
+                members.iter().position(|m| m.id == id).unwrap_or(0)
+            }
+        };
         let mut down = 0u64;
         for k in 0..n.min(64) {
-            if self.inner.members[(start + k) % n].is_down() {
+            if members[(start + k) % n].is_down() {
                 down |= 1 << k;
             }
         }
         Order {
+            members,
             start,
             n,
             down,
@@ -528,11 +690,12 @@ impl Client {
         }
     }
 
-    /// The most attempts [`Client::with_failover`] and its variants make for one call: one per
-    /// endpoint, two with credentials (a stale token is renewed and the attempt made again).
+    /// The most attempts [`Client::with_failover`] and its variants make for one call on the
+    /// current list: one per endpoint, two with credentials (a stale token is renewed and the
+    /// attempt made again).
     fn max_attempts(&self) -> usize {
         let per_endpoint = if self.inner.user.is_some() { 2 } else { 1 };
-        (self.inner.members.len() * per_endpoint).max(1)
+        (self.snapshot().len() * per_endpoint).max(1)
     }
 
     /// Holds `value` for the attempts of one call (see [`PerAttempt`]).
@@ -567,20 +730,23 @@ impl Client {
             .map(|(v, _)| v)
     }
 
-    /// [`Client::with_failover`] that also tells which endpoint (index) answered.
+    /// [`Client::with_failover`] that also tells which endpoint (host:port) answered.
     pub(crate) async fn with_failover_tracked<T, F, Fut>(
         &self,
         idempotent: bool,
         attempt: F,
-    ) -> Result<(T, usize), etcd_client::Error>
+    ) -> Result<(T, String), etcd_client::Error>
     where
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        self.failover(idempotent, true, attempt).await
+        self.failover(idempotent, true, attempt)
+            .await
+            .map(|(v, m)| (v, m.authority.clone()))
     }
 
-    /// Runs `attempt` on endpoint `i` only (logged in first), for requests about one member.
+    /// Runs `attempt` on endpoint `i` (an id, see [`Client::endpoint_id`]) only (logged in
+    /// first), for requests about one member.
     pub(crate) async fn on_endpoint<T, F, Fut>(
         &self,
         i: usize,
@@ -590,39 +756,53 @@ impl Client {
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        let Some(m) = self.inner.members.get(i) else {
+        let Some(m) = self.member(i) else {
             return Err(etcd_client::Error::EndpointError("no such endpoint".into()));
         };
-        let mut result = match self.login(m).await {
+        let mut result = match self.login(&m).await {
             Ok(()) => attempt(&m.client).await,
             Err(e) => Err(e),
         };
         if matches!(&result, Err(e) if self.retry_after_login(e)) {
-            result = match Box::pin(self.reauthenticate(m)).await {
+            result = match Box::pin(self.reauthenticate(&m)).await {
                 Ok(()) => attempt(&m.client).await,
                 Err(e) => Err(e),
             };
         }
         match result {
             Ok(v) => {
-                self.mark(i, true);
+                m.mark(true);
                 Ok(v)
             }
             Err(e) if classify(&e) == Failure::Server => Err(e),
             Err(e) => {
-                self.mark(i, false);
-                Err(Box::pin(self.explain(i, e)).await)
+                m.mark(false);
+                Err(Box::pin(self.explain_on(&m, e)).await)
             }
         }
     }
 
-    /// The client's endpoints as host:port, in the order they were given.
+    /// The client's endpoints as host:port: those it was given, in that order, or those the
+    /// last endpoint sync learned.
     pub fn endpoints(&self) -> Vec<String> {
-        self.inner
-            .members
+        self.snapshot()
             .iter()
             .map(|m| m.authority.clone())
             .collect()
+    }
+
+    /// The id of the endpoint `authority` (host:port), if it is in the list.
+    pub(crate) fn endpoint_id(&self, authority: &str) -> Option<usize> {
+        self.snapshot()
+            .iter()
+            .find(|m| m.authority == authority)
+            .map(|m| m.id)
+    }
+
+    /// host:port of endpoint `i` (an id), or "?" once it has left the list.
+    pub(crate) fn endpoint_name(&self, i: usize) -> String {
+        self.member(i)
+            .map_or_else(|| "?".to_string(), |m| m.authority.clone())
     }
 
     /// [`Client::with_failover`] for requests that wait on the server by design (a lock, a
@@ -646,25 +826,23 @@ impl Client {
         idempotent: bool,
         suspect_if_abandoned: bool,
         mut attempt: F,
-    ) -> Result<(T, usize), etcd_client::Error>
+    ) -> Result<(T, Arc<Member>), etcd_client::Error>
     where
         F: FnMut(&etcd_client::Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        let mut last: Option<(usize, etcd_client::Error)> = None;
-        for i in self.order() {
-            let m = &self.inner.members[i];
+        let mut last: Option<(Arc<Member>, etcd_client::Error)> = None;
+        for m in self.order() {
             let mut abandoned = Abandoned {
-                client: self,
-                endpoint: suspect_if_abandoned.then_some(i),
+                endpoint: suspect_if_abandoned.then(|| m.clone()),
             };
-            let mut result = match self.login(m).await {
+            let mut result = match self.login(&m).await {
                 Ok(()) => attempt(&m.client).await,
                 Err(e) => Err(e),
             };
             if matches!(&result, Err(e) if self.retry_after_login(e)) {
                 // JWT tokens go stale after any user or role change: log in again, retry once.
-                result = match Box::pin(self.reauthenticate(m)).await {
+                result = match Box::pin(self.reauthenticate(&m)).await {
                     Ok(()) => attempt(&m.client).await,
                     Err(e) => Err(e),
                 };
@@ -672,50 +850,50 @@ impl Client {
             abandoned.endpoint = None;
             match result {
                 Ok(v) => {
-                    self.mark(i, true);
+                    m.mark(true);
                     if self.inner.policy == LoadBalancing::PickFirst {
-                        self.inner.next.store(i, Ordering::Relaxed);
+                        self.inner.next.store(m.id, Ordering::Relaxed);
                     }
                     if let Some((failed, e)) = &last {
-                        let (failed, e) = (*failed, e.to_string());
-                        let to = m.authority.clone();
+                        let e = e.to_string();
                         super::log::warn(|| {
                             format!(
-                                "endpoint {} failed ({e}); the call went to {to} instead",
-                                self.inner.members[failed].authority
+                                "endpoint {} failed ({e}); the call went to {} instead",
+                                failed.authority, m.authority
                             )
                         });
                     }
-                    return Ok((v, i));
+                    return Ok((v, m));
                 }
                 Err(e) => match classify(&e) {
                     Failure::NotSent => {
-                        self.mark(i, false);
-                        last = Some((i, e));
+                        m.mark(false);
+                        last = Some((m, e));
                     }
                     Failure::Transport if idempotent => {
-                        self.mark(i, false);
-                        last = Some((i, e));
+                        m.mark(false);
+                        last = Some((m, e));
                     }
                     Failure::Transport => {
                         // Not retried (the request may have been applied), but the endpoint is
                         // suspect all the same.
-                        self.mark(i, false);
-                        return Err(Box::pin(self.explain(i, e)).await);
+                        m.mark(false);
+                        return Err(Box::pin(self.explain_on(&m, e)).await);
                     }
                     Failure::Server => return Err(e),
                 },
             }
         }
         match last {
-            Some((i, e)) => Err(Box::pin(self.explain(i, e)).await),
+            Some((m, e)) => Err(Box::pin(self.explain_on(&m, e)).await),
             None => Err(etcd_client::Error::EndpointError("no endpoint".into())),
         }
     }
 
-    /// The endpoint a long-lived stream should try next (round robin, healthy ones first),
-    /// logged in if the client has credentials. `Err` carries why the client cannot work at all
-    /// (no endpoint, bad TLS files) as (code, message), or a login failure.
+    /// The endpoint a long-lived stream should try next (round robin over the current list,
+    /// healthy ones first) as (id, channel), logged in if the client has credentials. `Err`
+    /// carries why the client cannot work at all (no endpoint, bad TLS files) as (code,
+    /// message), or a login failure.
     pub(crate) async fn stream_endpoint(
         &self,
         attempt: usize,
@@ -723,22 +901,31 @@ impl Client {
         if let Some((code, msg)) = &self.inner.unusable {
             return Err(StreamError::Unusable(*code, msg.clone()));
         }
-        let n = self.inner.members.len().max(1);
-        let i = self.order().nth(attempt % n).unwrap_or(0);
-        let m = &self.inner.members[i];
+        let n = self.snapshot().len().max(1);
+        let Some(m) = self.order().nth(attempt % n) else {
+            return Err(StreamError::Unusable(
+                code::INTERNAL,
+                message::INVALID_TARGET.to_string(),
+            ));
+        };
+        let m = &m;
         match self.authenticate(m).await {
-            Ok(()) => Ok((i, m.client.clone())),
-            Err(e) => Err(StreamError::Connect(i, e)),
+            Ok(()) => Ok((m.id, m.client.clone())),
+            Err(e) => Err(StreamError::Connect(m.id, e)),
         }
     }
 
-    /// Explains a failure on endpoint `i`: when a plain-text client's connection broke and the
-    /// server there speaks TLS (asked once by sending it the start of a TLS handshake), the
-    /// error says so instead of "connection reset".
+    /// Explains a failure on endpoint `i` (an id): when a plain-text client's connection broke
+    /// and the server there speaks TLS (asked once by sending it the start of a TLS handshake),
+    /// the error says so instead of "connection reset".
     pub(crate) async fn explain(&self, i: usize, e: etcd_client::Error) -> etcd_client::Error {
-        let Some(m) = self.inner.members.get(i) else {
-            return e;
-        };
+        match self.member(i) {
+            Some(m) => self.explain_on(&m, e).await,
+            None => e,
+        }
+    }
+
+    async fn explain_on(&self, m: &Member, e: etcd_client::Error) -> etcd_client::Error {
         if !self.inner.plain_text || !super::response::is_broken_connection_error(&e) {
             return e;
         }
@@ -758,25 +945,11 @@ impl Client {
         )))
     }
 
-    /// Records that endpoint `i` failed (or worked) for a stream.
+    /// Records that endpoint `i` (an id) failed (or worked) for a stream; nothing once it has
+    /// left the list.
     pub(crate) fn report(&self, i: usize, ok: bool) {
-        self.mark(i, ok);
-    }
-
-    /// Marks endpoint `i` up, or down (and starts probing it until it answers).
-    fn mark(&self, i: usize, ok: bool) {
-        let Some(m) = self.inner.members.get(i) else {
-            return;
-        };
-        let mut h = m.health();
-        if ok {
-            h.down = false;
-            return;
-        }
-        h.down = true;
-        if !h.probing {
-            h.probing = true;
-            runtime::spawn(probe(Arc::downgrade(&self.inner), i));
+        if let Some(m) = self.member(i) {
+            m.mark(ok);
         }
     }
 
@@ -831,13 +1004,62 @@ impl Client {
 
     /// Number of endpoints.
     pub fn endpoint_count(&self) -> usize {
-        self.inner.members.len()
+        self.snapshot().len()
+    }
+}
+
+/// The endpoints an endpoint sync takes from the member list: the client URLs of the started
+/// voting members, without repeats. Members not started yet (no name, no client URL) and
+/// learners (which serve no linearizable request) are skipped, as etcd's Go client does.
+pub(crate) fn learned_endpoints(members: &[ClusterMember]) -> Vec<endpoints::Endpoint> {
+    let mut out: Vec<endpoints::Endpoint> = Vec::new();
+    for m in members {
+        if m.name.is_empty() || m.is_learner {
+            continue;
+        }
+        for url in &m.client_urls {
+            for ep in endpoints::parse(url).0 {
+                if !out.iter().any(|o| o.authority() == ep.authority()) {
+                    out.push(ep);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Refreshes the endpoint list of the client behind `inner` now and then every `interval`,
+/// until the client is dropped. Holds the client only while a refresh runs.
+async fn auto_sync(inner: Weak<Inner>, interval: Duration) {
+    loop {
+        {
+            let Some(inner) = inner.upgrade() else { return };
+            let client = Client {
+                inner,
+                locks: Default::default(),
+                namespace: None,
+            };
+            if tokio::time::timeout(AUTO_SYNC_TIMEOUT, client.sync_members())
+                .await
+                .is_err()
+            {
+                super::log::warn(|| {
+                    format!(
+                        "endpoint sync found no answer in {} s; keeping the endpoints {}",
+                        AUTO_SYNC_TIMEOUT.as_secs(),
+                        client.endpoints().join(", ")
+                    )
+                });
+            }
+        }
+        tokio::time::sleep(interval).await;
     }
 }
 
 /// The endpoints of one call in the order to try them (see [`Client::order`]): the ones not
 /// marked down in `down` first, then the others. Endpoints past the 64th are taken as healthy.
 struct Order {
+    members: Members,
     start: usize,
     n: usize,
     /// Bit `k`: the `k`-th endpoint from `start` was down.
@@ -847,9 +1069,9 @@ struct Order {
 }
 
 impl Iterator for Order {
-    type Item = usize;
+    type Item = Arc<Member>;
 
-    fn next(&mut self) -> Option<usize> {
+    fn next(&mut self) -> Option<Arc<Member>> {
         loop {
             if self.k == self.n {
                 if self.second_pass {
@@ -862,7 +1084,7 @@ impl Iterator for Order {
             self.k += 1;
             let down = k < 64 && self.down & (1 << k) != 0;
             if down == self.second_pass {
-                return Some((self.start + k) % self.n);
+                return Some(self.members[(self.start + k) % self.n].clone());
             }
         }
     }
@@ -877,20 +1099,24 @@ pub(crate) struct PerAttempt<T> {
 }
 
 impl<T: Clone> PerAttempt<T> {
-    /// The value for the next attempt.
-    pub(crate) fn next(&mut self) -> T {
+    /// The value for the next attempt; `None` only when the call makes more attempts than
+    /// counted when it started, which an endpoint sync growing the list mid-call can cause.
+    pub(crate) fn next(&mut self) -> Option<T> {
         self.left = self.left.saturating_sub(1);
-        match (self.left, self.value.take()) {
-            (0, Some(v)) => v,
-            (_, Some(v)) => {
-                let copy = v.clone();
-                self.value = Some(v);
-                copy
-            }
-            // Never reached: no call makes more attempts than `Client::max_attempts`.
-            (_, None) => panic!("more attempts than the call allows"),
+        let v = self.value.take()?;
+        if self.left == 0 {
+            return Some(v);
         }
+        let copy = v.clone();
+        self.value = Some(v);
+        Some(copy)
     }
+}
+
+/// The error of an attempt [`PerAttempt`] has no value for: not sent, so the call moves on
+/// (and, being the last, reports it).
+pub(crate) fn no_value_left() -> etcd_client::Error {
+    etcd_client::Error::EndpointError("the endpoint list grew during the call".into())
 }
 
 /// Whether the server at `authority` speaks TLS: sends it the start of a TLS handshake (a
@@ -914,4 +1140,88 @@ async fn speaks_tls(authority: &str, limit: Duration) -> Option<bool> {
         }
     };
     tokio::time::timeout(limit, ask).await.ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(name: &str, learner: bool, urls: &[&str]) -> ClusterMember {
+        ClusterMember {
+            name: name.into(),
+            is_learner: learner,
+            client_urls: urls.iter().map(|u| u.to_string()).collect(),
+            ..ClusterMember::default()
+        }
+    }
+
+    #[test]
+    fn learned_endpoints_skip_unstarted_members_and_learners() {
+        let members = [
+            member("m0", false, &["http://127.0.0.1:1", "http://10.0.0.1:1"]),
+            // Not started yet: no name and no client URL.
+            member("", false, &[]),
+            member("m2", true, &["http://127.0.0.1:3"]),
+            member("m3", false, &["https://[::1]:4/", "http://127.0.0.1:1"]),
+            member("m4", false, &["unix:///not-an-endpoint"]),
+        ];
+        let got: Vec<String> = learned_endpoints(&members)
+            .iter()
+            .map(endpoints::Endpoint::authority)
+            .collect();
+        assert_eq!(got, ["127.0.0.1:1", "10.0.0.1:1", "[::1]:4"]);
+        assert!(learned_endpoints(&[member("", false, &[])]).is_empty());
+    }
+
+    #[test]
+    fn a_failed_sync_keeps_the_endpoints() {
+        // Nothing listens on these ports: the member list cannot be asked.
+        let dead: Vec<String> = (0..2)
+            .map(|_| {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                format!("127.0.0.1:{}", l.local_addr().unwrap().port())
+            })
+            .collect();
+        let options = ClientOptions {
+            connect_timeout: Duration::from_millis(300),
+            ..ClientOptions::default()
+        };
+        let c = Client::new(&dead.join(","), options);
+        assert_eq!(c.endpoints(), dead);
+        let c2 = c.clone();
+        let r = runtime::block_on(async move { c2.sync_members().await });
+        assert!(r.is_err());
+        assert_eq!(c.endpoints(), dead, "a failed sync changes nothing");
+    }
+
+    #[test]
+    fn auto_sync_stops_with_the_client() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let ep = format!("127.0.0.1:{}", l.local_addr().unwrap().port());
+        drop(l);
+        let options = ClientOptions {
+            connect_timeout: Duration::from_millis(100),
+            auto_sync_interval: Some(Duration::from_millis(20)),
+            ..ClientOptions::default()
+        };
+        let c = Client::new(&ep, options);
+        let weak = Arc::downgrade(&c.inner);
+        // Failed refreshes keep the one endpoint.
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(300) {
+            assert_eq!(c.endpoints(), std::slice::from_ref(&ep));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(c);
+        // The task holds the client only while a refresh runs (at most a connect timeout
+        // here), then sees it is gone.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while weak.strong_count() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the auto-sync task keeps the client alive"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }

@@ -1,17 +1,8 @@
-//! The cluster service: adding, listing and removing members.
+//! The cluster service: adding, listing and removing members, and refreshing the client's
+//! endpoints from the member list.
 
 use super::client::Client;
-use super::response::{action, error_to_response, Member, Response};
-
-fn member(m: &etcd_client::Member) -> Member {
-    Member {
-        id: m.id(),
-        name: m.name().to_string(),
-        peer_urls: m.peer_urls().to_vec(),
-        client_urls: m.client_urls().to_vec(),
-        is_learner: m.is_learner(),
-    }
-}
+use super::response::{action, error_to_response, member, Response};
 
 /// `add_member`: the peer reports nothing about the new member; here `members()` holds it.
 pub(crate) async fn member_add(client: &Client, peer_urls: Vec<String>, learner: bool) -> Response {
@@ -61,6 +52,19 @@ pub(crate) async fn member_remove(client: &Client, id: u64) -> Response {
         .await;
     match res {
         Ok(r) => Response::ok(action::REMOVE_MEMBER).with_header(r.header()),
+        Err(e) => error_to_response(&e),
+    }
+}
+
+/// `sync_endpoints()` (an extension): refreshes the client's endpoint list from the member list
+/// now (see [`Client::endpoints`]); the response lists the members. On an error the list stays
+/// as it was.
+pub(crate) async fn sync_endpoints(client: &Client) -> Response {
+    match client.sync_members().await {
+        Ok(r) => Response {
+            members: r.members().iter().map(member).collect(),
+            ..Response::ok(action::SYNC_ENDPOINTS).with_header(r.header())
+        },
         Err(e) => error_to_response(&e),
     }
 }

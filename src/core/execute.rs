@@ -125,6 +125,7 @@ fn run(client: &Client, req: Request) -> Operation<'_> {
         }
         Request::MemberList => Box::pin(cluster::member_list(client)),
         Request::MemberRemove { id } => Box::pin(cluster::member_remove(client, id)),
+        Request::SyncEndpoints => Box::pin(cluster::sync_endpoints(client)),
         r @ (Request::Status { .. } | Request::Compact { .. } | Request::Defragment { .. }) => {
             Box::pin(super::maintenance::run(client, r))
         }

@@ -270,7 +270,6 @@ fn report(s: &Arc<Shared>, err: KeepAliveError) {
 }
 
 async fn run(s: Arc<Shared>) {
-    let n = s.client.endpoint_count().max(1);
     let interval = s.refresh_interval();
     let mut attempt = 0usize;
     let mut backoff = Duration::from_millis(100);
@@ -335,10 +334,11 @@ async fn run(s: Arc<Shared>) {
             format!(
                 "keep-alive of lease {:x} lost its stream on {}; reconnecting",
                 s.lease,
-                s.client.endpoints().get(i).map_or("?", String::as_str)
+                s.client.endpoint_name(i)
             )
         });
-        if attempt.is_multiple_of(n) {
+        // A full round over the endpoints (the list may have changed since the last one).
+        if attempt.is_multiple_of(s.client.endpoint_count().max(1)) {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(interval.max(Duration::from_millis(200)));
         }

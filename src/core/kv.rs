@@ -7,7 +7,7 @@ use etcd_client::{
     TxnOpResponse,
 };
 
-use super::client::Client;
+use super::client::{no_value_left, Client};
 use super::keys::KeyRange;
 use super::request::Compare;
 use super::response::{action, code, error_to_response, message, Kv, Response};
@@ -56,7 +56,12 @@ pub(crate) async fn get(client: &Client, key: Vec<u8>, revision: i64) -> Respons
             if revision > 0 {
                 opts = opts.with_revision(revision);
             }
-            async move { kv.get(key, Some(opts)).await }
+            async move {
+                match key {
+                    Some(key) => kv.get(key, Some(opts)).await,
+                    None => Err(no_value_left()),
+                }
+            }
         })
         .await;
     match res {
@@ -79,8 +84,11 @@ pub(crate) async fn put(client: &Client, key: Vec<u8>, value: Vec<u8>, lease: i6
     let res = client
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
-            let (key, value) = pair.next();
+            let pair = pair.next();
             async move {
+                let Some((key, value)) = pair else {
+                    return Err(no_value_left());
+                };
                 kv.put(
                     key,
                     value,
@@ -232,12 +240,17 @@ pub(crate) async fn delete(client: &Client, range: KeyRange) -> Response {
     let res = client
         .with_failover(false, |c| {
             let mut kv = kv(client, c);
-            let (key, range_end) = range.next();
-            let mut opts = DeleteOptions::new().with_prev_key();
-            if !single {
-                opts = opts.with_range(range_end);
+            let range = range.next();
+            async move {
+                let Some((key, range_end)) = range else {
+                    return Err(no_value_left());
+                };
+                let mut opts = DeleteOptions::new().with_prev_key();
+                if !single {
+                    opts = opts.with_range(range_end);
+                }
+                kv.delete(key, Some(opts)).await
             }
-            async move { kv.delete(key, Some(opts)).await }
         })
         .await;
     match res {

@@ -32,16 +32,17 @@ pub(crate) async fn run(client: &Client, req: Request) -> Response {
     }
 }
 
-/// Index of the client's endpoint named by `endpoint` (`host:port`, with or without a scheme).
-/// `Err` is the response to give when it is not one of them (boxed: a Response is large).
-fn endpoint_index(client: &Client, endpoint: &str) -> Result<usize, Box<Response>> {
+/// The id and host:port of the client's endpoint named by `endpoint` (`host:port`, with or
+/// without a scheme). `Err` is the response to give when it is not one of them (boxed: a
+/// Response is large).
+fn endpoint_index(client: &Client, endpoint: &str) -> Result<(usize, String), Box<Response>> {
     let wanted = super::endpoints::parse(endpoint).0;
-    let known = client.endpoints();
     match wanted.as_slice() {
-        [one] => known
-            .iter()
-            .position(|k| *k == one.authority())
+        [one] => client
+            .endpoint_id(&one.authority())
+            .map(|id| (id, one.authority()))
             .ok_or_else(|| {
+                let known = client.endpoints();
                 Box::new(Response::error(
                     code::INVALID_ARGUMENT,
                     format!(
@@ -73,14 +74,13 @@ where
         return client
             .with_failover_tracked(idempotent, attempt)
             .await
-            .map(|(v, i)| (v, client.endpoints().swap_remove(i)))
             .map_err(|e| error_to_response(&e));
     }
-    let i = endpoint_index(client, endpoint).map_err(|e| *e)?;
+    let (i, authority) = endpoint_index(client, endpoint).map_err(|e| *e)?;
     client
         .on_endpoint(i, &mut attempt)
         .await
-        .map(|v| (v, client.endpoints().swap_remove(i)))
+        .map(|v| (v, authority))
         .map_err(|e| error_to_response(&e))
 }
 

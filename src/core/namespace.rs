@@ -291,6 +291,7 @@ impl Namespace {
             | Request::LeaseLeases
             | Request::MemberAdd { .. }
             | Request::MemberList
+            | Request::SyncEndpoints
             | Request::MemberRemove { .. }
             | Request::Status { .. }
             | Request::Compact { .. }

@@ -46,6 +46,11 @@ pub struct ClientOptions {
     pub max_receive_message_size: usize,
     /// Largest request sent, in bytes.
     pub max_send_message_size: usize,
+    /// How often the endpoint list is refreshed from the cluster's member list (the members'
+    /// client URLs), as etcd's Go client does with `AutoSyncInterval`; the first refresh runs
+    /// as soon as the client is created. `None` (the default): never, the endpoints stay as
+    /// given.
+    pub auto_sync_interval: Option<Duration>,
 }
 
 /// TLS material as etcd-cpp-apiv3 takes it: file paths, read when the client is created.
@@ -106,6 +111,7 @@ impl Default for ClientOptions {
             tls: None,
             max_receive_message_size: i32::MAX as usize,
             max_send_message_size: i32::MAX as usize,
+            auto_sync_interval: None,
         }
     }
 }
@@ -132,6 +138,8 @@ pub struct OptionArgs {
     /// Bytes; 0 or less: 2^31 - 1.
     pub max_receive_message_size: i64,
     pub max_send_message_size: i64,
+    /// Milliseconds; 0 or less: no endpoint auto-sync.
+    pub auto_sync_interval_ms: i64,
 }
 
 impl ClientOptions {
@@ -163,6 +171,7 @@ impl ClientOptions {
                 d.max_receive_message_size,
             ),
             max_send_message_size: size(args.max_send_message_size, d.max_send_message_size),
+            auto_sync_interval: ms(args.auto_sync_interval_ms),
         }
     }
 }
@@ -186,6 +195,7 @@ mod tests {
         assert_eq!(o.max_receive_message_size, d.max_receive_message_size);
         assert_eq!(o.max_send_message_size, d.max_send_message_size);
         assert_eq!(o.load_balancing, LoadBalancing::RoundRobin);
+        assert_eq!(o.auto_sync_interval, None);
     }
 
     #[test]
@@ -201,6 +211,7 @@ mod tests {
             keepalive_timeout_ms: 3000,
             max_receive_message_size: 1024,
             max_send_message_size: 2048,
+            auto_sync_interval_ms: 200,
             ..OptionArgs::default()
         });
         assert_eq!(o.user, Some(("u".into(), "p".into())));
@@ -212,5 +223,6 @@ mod tests {
         assert_eq!(o.keepalive_timeout, Duration::from_millis(3000));
         assert_eq!(o.max_receive_message_size, 1024);
         assert_eq!(o.max_send_message_size, 2048);
+        assert_eq!(o.auto_sync_interval, Some(Duration::from_millis(200)));
     }
 }

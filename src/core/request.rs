@@ -108,6 +108,9 @@ pub enum Request {
     MemberList,
     /// `remove_member(id)`.
     MemberRemove { id: u64 },
+    /// `sync_endpoints()`: makes the members' client URLs the client's endpoint list now. An
+    /// extension.
+    SyncEndpoints,
     /// Status of the member at `endpoint` (one of the client's; empty: any). An extension.
     Status { endpoint: String },
     /// Compacts the key history up to `revision`; `physical` waits until it is removed from
@@ -144,6 +147,7 @@ impl Request {
             Request::MemberAdd { .. } => a::ADD_MEMBER,
             Request::MemberList => a::LIST_MEMBER,
             Request::MemberRemove { .. } => a::REMOVE_MEMBER,
+            Request::SyncEndpoints => a::SYNC_ENDPOINTS,
             Request::Status { .. } => a::STATUS,
             Request::Compact { .. } => a::COMPACT,
             Request::Defragment { .. } => a::DEFRAGMENT,
@@ -164,6 +168,7 @@ impl Request {
                 | Request::LeaseRevoke { .. }
                 | Request::Leader { .. }
                 | Request::MemberList
+                | Request::SyncEndpoints
                 | Request::Status { .. }
                 | Request::Defragment { .. }
         )

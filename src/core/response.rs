@@ -64,6 +64,8 @@ pub mod action {
     pub const STATUS: &str = "status";
     pub const COMPACT: &str = "compact";
     pub const DEFRAGMENT: &str = "defragment";
+    /// `sync_endpoints()` (an extension): see [`super::super::cluster`].
+    pub const SYNC_ENDPOINTS: &str = "syncendpoints";
 }
 
 /// The status of one member (etcd's `StatusResponse`).
@@ -162,6 +164,17 @@ pub struct Member {
     pub peer_urls: Vec<String>,
     pub client_urls: Vec<String>,
     pub is_learner: bool,
+}
+
+/// A member as etcd-client reports it.
+pub(crate) fn member(m: &etcd_client::Member) -> Member {
+    Member {
+        id: m.id(),
+        name: m.name().to_string(),
+        peer_urls: m.peer_urls().to_vec(),
+        client_urls: m.client_urls().to_vec(),
+        is_learner: m.is_learner(),
+    }
 }
 
 /// The outcome of one operation (`etcd::Response`). Failures are data: `error_code` and

@@ -165,7 +165,6 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
     let mut cursor = Cursor {
         next_revision: from_revision.max(0),
     };
-    let n = client.endpoint_count();
     let mut failures = 0usize;
     let mut attempt = 0usize;
     loop {
@@ -194,7 +193,7 @@ pub(crate) async fn watch_once(client: &Client, range: KeyRange, from_revision: 
                 }
                 client.report(i, false);
                 failures += 1;
-                if classify(&e) == Failure::Server || failures >= n {
+                if classify(&e) == Failure::Server || failures >= client.endpoint_count() {
                     return error_to_response(&e);
                 }
                 continue;
@@ -690,7 +689,6 @@ enum Ended {
 /// The task that owns the client's watch stream, until the client has no watcher.
 async fn manage(hub: Arc<Hub>, client: Client, mut rx: mpsc::UnboundedReceiver<Cmd>) {
     let mut entries = Entries::default();
-    let n = client.endpoint_count().max(1);
     let mut attempt = 0usize;
     let mut backoff = RETRY_MIN;
     loop {
@@ -776,10 +774,11 @@ async fn manage(hub: Arc<Hub>, client: Client, mut rx: mpsc::UnboundedReceiver<C
             format!(
                 "watch stream of {} watcher(s) lost on {}; reconnecting, each from its own revision",
                 entries.all.len(),
-                client.endpoints().get(i).map_or("?", String::as_str),
+                client.endpoint_name(i),
             )
         });
-        if attempt.is_multiple_of(n) {
+        // A full round over the endpoints (the list may have changed since the last one).
+        if attempt.is_multiple_of(client.endpoint_count().max(1)) {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(RETRY_MAX);
         }

@@ -137,6 +137,8 @@ pub mod ffi {
         Status,
         Compact,
         Defragment,
+        /// Extension: `sync_endpoints()`, the endpoint list from the member list.
+        SyncEndpoints,
     }
 
     /// One comparison of a transaction. `target`: 0 VERSION, 1 CREATE, 2 MOD, 3 VALUE, 4 LEASE
@@ -198,6 +200,8 @@ pub mod ffi {
         /// Message size limits in bytes (0 = unlimited, as etcd-cpp-apiv3's INT_MAX).
         max_receive_message_size: i64,
         max_send_message_size: i64,
+        /// Interval of the endpoint auto-sync in milliseconds (0 = off).
+        auto_sync_interval_ms: i64,
     }
 
     /// Result of `KeepAlive::Check()` / the error a keep-alive handler receives.
@@ -291,6 +295,8 @@ pub mod ffi {
         /// `Op::Compact`: wait until the compacted revisions are removed from the database.
         fn set_physical(self: &mut Request, physical: bool);
 
+        /// The client's current endpoints (host:port).
+        fn client_endpoints(client: &Client) -> Vec<String>;
         /// Blocking call.
         fn client_execute(client: &Client, request: Box<Request>) -> ResponseData;
         /// Asynchronous call; `sink.call` runs once, on a library thread that is not a runtime

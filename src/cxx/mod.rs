@@ -346,6 +346,7 @@ impl Request {
             Op::Status => R::Status { endpoint },
             Op::Compact => R::Compact { revision, physical },
             Op::Defragment => R::Defragment { endpoint },
+            Op::SyncEndpoints => R::SyncEndpoints,
             _ => return None,
         })
     }
@@ -446,6 +447,7 @@ fn client_options(load_balancer: &str, o: &ffi::ClientOptionsData) -> core::Clie
         keepalive_timeout_ms: o.keepalive_timeout_ms,
         max_receive_message_size: o.max_receive_message_size,
         max_send_message_size: o.max_send_message_size,
+        auto_sync_interval_ms: o.auto_sync_interval_ms,
     })
 }
 
@@ -496,6 +498,10 @@ fn observer_wait_once(observer: &Observer) -> ffi::ResponseData {
 
 fn client_timeout_ms(client: &Client) -> i64 {
     client.0.timeout_ms()
+}
+
+fn client_endpoints(client: &Client) -> Vec<String> {
+    guard(Vec::new, || client.0.endpoints())
 }
 
 fn client_execute(client: &Client, request: Box<Request>) -> ffi::ResponseData {

@@ -463,3 +463,94 @@ TEST(RuntimeCluster, KeepAliveSurvivesTemporaryQuorumLoss) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint auto-sync: a client given one member learns the others.
+// ---------------------------------------------------------------------------------------------
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::vector<std::string> host_ports(const etcdtest::EtcdCluster& etcd) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < etcd.size(); ++i) {
+    out.push_back(etcd.host_port(i));
+  }
+  return sorted(out);
+}
+
+bool seen_value(const Recorder& rec, const std::string& value) {
+  for (const Seen& s : rec.events()) {
+    if (s.value == value) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(RuntimeCluster, AutoSyncLearnsMembersAndFailsOverToThem) {
+  etcdtest::EtcdCluster etcd(3);
+  etcd::ClientOptions options;
+  options.auto_sync_interval = milliseconds(200);
+  etcd::Client c(etcd.endpoint(0), options);
+  etcd::SyncClient s(etcd.endpoint(0), options);
+  const std::vector<std::string> all = host_ports(etcd);
+  ASSERT_TRUE(wait_until([&] { return sorted(c.endpoints()) == all; }, seconds(10)))
+      << "Client learned " << c.endpoints().size() << " endpoints";
+  ASSERT_TRUE(wait_until([&] { return sorted(s.endpoints()) == all; }, seconds(10)))
+      << "SyncClient learned " << s.endpoints().size() << " endpoints";
+
+  Recorder rec;
+  etcd::Watcher w(c, "/autosync/", 0, rec.callback(), true);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        c.put("/autosync/k", "before").get();
+        return seen_value(rec, "before");
+      },
+      seconds(15)));
+
+  etcd.kill(0);
+  ASSERT_TRUE(etcd.wait_running_healthy());
+  for (int i = 0; i < 10; ++i) {
+    const std::string v = "after-" + std::to_string(i);
+    etcd::Response put = i % 2 ? c.put("/autosync/k", v).get() : s.put("/autosync/k", v);
+    ASSERT_TRUE(put.is_ok()) << i << ": " << put.error_code() << " " << put.error_message();
+    etcd::Response get = i % 2 ? s.get("/autosync/k") : c.get("/autosync/k").get();
+    ASSERT_TRUE(get.is_ok()) << i << ": " << get.error_code() << " " << get.error_message();
+    EXPECT_EQ(v, get.value().as_string());
+  }
+  EXPECT_TRUE(wait_until([&] { return seen_value(rec, "after-9"); }, seconds(15)))
+      << "the watcher did not move to a learned member";
+  EXPECT_EQ(all, sorted(c.endpoints()));
+  w.Cancel();
+}
+
+TEST(RuntimeCluster, WithoutAutoSyncEndpointsStayUntilSyncEndpoints) {
+  etcdtest::EtcdCluster etcd(3);
+  etcd::SyncClient s(etcd.endpoint(0));
+  const std::vector<std::string> given{etcd.host_port(0)};
+  // Long enough for several refreshes had auto-sync been on.
+  EXPECT_TRUE(holds_for([&] { return s.endpoints() == given; }, seconds(1)));
+
+  etcd::Client c(etcd.endpoint(0));
+  etcd::Response r = c.sync_endpoints().get();
+  ASSERT_TRUE(r.is_ok()) << r.error_code() << " " << r.error_message();
+  EXPECT_EQ("syncendpoints", r.action());
+  EXPECT_EQ(3u, r.members().size());
+  EXPECT_EQ(host_ports(etcd), sorted(c.endpoints()));
+  EXPECT_EQ(given, s.endpoints()) << "another client's list is its own";
+  r = s.sync_endpoints();
+  ASSERT_TRUE(r.is_ok()) << r.error_code() << " " << r.error_message();
+  EXPECT_EQ(host_ports(etcd), sorted(s.endpoints()));
+}
+
+TEST(RuntimeCluster, FailedSyncEndpointsKeepsTheList) {
+  etcdtest::EtcdCluster etcd(1);
+  etcd::SyncClient s(etcd.endpoint(0));
+  etcd.kill(0);
+  etcd::Response r = s.sync_endpoints();
+  EXPECT_FALSE(r.is_ok());
+  EXPECT_EQ(std::vector<std::string>{etcd.host_port(0)}, s.endpoints());
+}

@@ -192,6 +192,8 @@ constexpr std::unique_ptr<SyncClient::Observer> (SyncClient::*sync_observe)(stri
 constexpr Response (SyncClient::*sync_add_member)(string const&, bool) = &SyncClient::add_member;
 constexpr Response (SyncClient::*sync_list_member)() = &SyncClient::list_member;
 constexpr Response (SyncClient::*sync_remove_member)(const uint64_t) = &SyncClient::remove_member;
+constexpr Response (SyncClient::*sync_sync_endpoints)() = &SyncClient::sync_endpoints;
+constexpr std::vector<string> (SyncClient::*sync_endpoints)() const = &SyncClient::endpoints;
 constexpr const string& (SyncClient::*sync_token)() const = &SyncClient::current_auth_token;
 constexpr Response (SyncClient::Observer::*observer_wait_once)() = &SyncClient::Observer::WaitOnce;
 
@@ -217,6 +219,8 @@ constexpr std::unique_ptr<Client::Observer> (Client::*client_observe)(string con
 constexpr Task (Client::*client_add_member)(string const&, bool) = &Client::add_member;
 constexpr Task (Client::*client_list_member)() = &Client::list_member;
 constexpr Task (Client::*client_remove_member)(const uint64_t) = &Client::remove_member;
+constexpr Task (Client::*client_sync_endpoints)() = &Client::sync_endpoints;
+constexpr std::vector<string> (Client::*client_endpoints)() const = &Client::endpoints;
 constexpr SyncClient* (Client::*client_sync_client)() const = &Client::sync_client;
 constexpr const string& (Client::*client_token)() const = &Client::current_auth_token;
 constexpr const string& (Response::*response_lock_key)() const = &Response::lock_key;
@@ -311,6 +315,7 @@ TEST(HeadersTest, ClientOptionsDefaults) {
   EXPECT_EQ(0, o.max_receive_message_size);
   EXPECT_EQ("round_robin", o.load_balancer);
   EXPECT_EQ(300, o.auth_token_ttl);
+  EXPECT_EQ(0, o.auto_sync_interval.count());
   EXPECT_FALSE(o.uses_tls());
   EXPECT_TRUE(o.user.empty() && o.password.empty());
   o.ca = "ca.pem";
@@ -399,6 +404,8 @@ TEST(HeadersTest, SignaturesBind) {
   EXPECT_NE(nullptr, sync_add_member);
   EXPECT_NE(nullptr, sync_list_member);
   EXPECT_NE(nullptr, sync_remove_member);
+  EXPECT_NE(nullptr, sync_sync_endpoints);
+  EXPECT_NE(nullptr, sync_endpoints);
   EXPECT_NE(nullptr, sync_token);
   EXPECT_NE(nullptr, observer_wait_once);
   EXPECT_NE(nullptr, client_lock);
@@ -417,6 +424,8 @@ TEST(HeadersTest, SignaturesBind) {
   EXPECT_NE(nullptr, client_add_member);
   EXPECT_NE(nullptr, client_list_member);
   EXPECT_NE(nullptr, client_remove_member);
+  EXPECT_NE(nullptr, client_sync_endpoints);
+  EXPECT_NE(nullptr, client_endpoints);
   EXPECT_NE(nullptr, client_sync_client);
   EXPECT_NE(nullptr, client_token);
   EXPECT_NE(nullptr, response_lock_key);

@@ -2,6 +2,7 @@
 
 mod etcd;
 
+mod autosync;
 mod cluster;
 mod concurrency;
 mod keepalive;
