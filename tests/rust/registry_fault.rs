@@ -164,16 +164,18 @@ fn registry_and_discovery_survive_faults_at_scale() {
          {:?} from noticing the loss to the last entry written",
         reg.last_rewrite()
     );
-    // The promise: every entry written again within 1 s of seeing the loss. From the command's
-    // return the time also holds the registry's check interval (250 ms) and this test's own
-    // listings of 1,000 keys while it polls, which on two shared cores has reached ~0.9 s; the
-    // 20-entry test in registry.rs holds the 1 s bound from the revoke itself.
+    // The promise (every entry written again within 1 s of noticing the loss) is asserted for
+    // 1,000 entries in registry.rs, with nothing else in the process. Here the 20 discoverers in
+    // this same process receive the 1,000 deletes and the 1,000 rewrites (40,000 events) on the
+    // same two cores while the registry writes: measured 0.66-1.45 s from noticing the loss, with
+    // this code and with the code before it alike. From the command's return the time also holds
+    // the registry's check interval (250 ms) and this test's own listings of 1,000 keys.
     assert!(
-        reg.last_rewrite() < Duration::from_secs(1),
+        reg.last_rewrite() < Duration::from_secs(3),
         "{:?}",
         reg.last_rewrite()
     );
-    assert!(rereg < Duration::from_secs(2), "took {rereg:?}");
+    assert!(rereg < Duration::from_secs(4), "took {rereg:?}");
     assert!(all_views_match(&ds, &admin, p, Duration::from_secs(10)));
 
     // Compaction while the pinned discoverers are disconnected.
