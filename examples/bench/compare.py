@@ -3,7 +3,8 @@
 
     python3 compare.py [--rounds N] [--n N] [--async-n N] --server NAME=ETCD ... PROG=PATH ...
 
-PROG names the kind of program:
+PROG names the kind of program (``KIND@LABEL`` runs a second program of a kind under its own
+column, e.g. ``cpp@w1=wrapper.sh`` for a variant of the C++ program):
 - ``cpp`` (examples/bench.cpp, this library's C++ API) and ``rust`` (examples/bench_etcd_client.rs,
   the pure-Rust etcd-client crate) take the endpoint as their first argument and print lines like
   ``cpp seq_put n=2000 p50_us=... ops_s=... cpu_us_op=...``;
@@ -104,6 +105,11 @@ def fmt(value):
     return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
 
 
+def kind_of(name):
+    """The program kind of a label: ``cpp``, or ``cpp@w1`` for a second program of that kind."""
+    return name.split("@", 1)[0]
+
+
 def run_program(kind, path, endpoint, n, async_n):
     env = dict(os.environ, BENCH_N=str(n), BENCH_ASYNC_N=str(async_n), ETCD_ENDPOINTS=endpoint)
     args = [path, endpoint]
@@ -162,7 +168,7 @@ def main(argv):
     if not programs or not servers:
         sys.exit(__doc__)
     for name, _ in programs:
-        if name not in ("cpp", "rust", "go"):
+        if kind_of(name) not in ("cpp", "rust", "go"):
             sys.exit(f"unknown program kind {name!r} (cpp, rust or go)")
 
     failed = False
@@ -173,14 +179,14 @@ def main(argv):
             for name, path in order:
                 with EtcdCluster(etcd=etcd) as cluster:
                     print(f"# etcd {server}, round {r + 1}: {name} ({path})", flush=True)
-                    proc = run_program(name, path, cluster.endpoints[0], n, async_n)
+                    proc = run_program(kind_of(name), path, cluster.endpoints[0], n, async_n)
                 for line in proc.stdout.splitlines():
-                    print(line if name != "go" else f"go {line}")
+                    print(line if kind_of(name) != "go" else f"go {line}")
                 if proc.returncode != 0:
                     failed = True
                     sys.stderr.write(proc.stderr)
                     print(f"# {name} exited with code {proc.returncode}", flush=True)
-                parse(name, proc.stdout, name, results)
+                parse(kind_of(name), proc.stdout, name, results)
         table(server, rounds, programs, results)
     return 1 if failed else 0
 

@@ -299,13 +299,6 @@ pub mod ffi {
         fn client_endpoints(client: &Client) -> Vec<String>;
         /// Blocking call.
         fn client_execute(client: &Client, request: Box<Request>) -> ResponseData;
-        /// Asynchronous call; `sink.call` runs once, on a library thread that is not a runtime
-        /// worker.
-        fn client_execute_async(
-            client: &Client,
-            request: Box<Request>,
-            sink: UniquePtr<ResponseSink>,
-        );
         /// Asynchronous call whose `sink.call` runs on the runtime thread that finished it, saving
         /// a thread hand-off. Only for sinks that store the result and wake a waiter (a pplx
         /// `task_completion_event`); such a sink must never block or run user code.

@@ -514,22 +514,6 @@ fn client_execute(client: &Client, request: Box<Request>) -> ffi::ResponseData {
     })
 }
 
-fn client_execute_async(
-    client: &Client,
-    request: Box<Request>,
-    sink: UniquePtr<ffi::ResponseSink>,
-) {
-    let deliver = move |resp: core::Response| {
-        if let Some(s) = sink.as_ref() {
-            let _ = s.call(&response_data(resp));
-        }
-    };
-    match request.into_core() {
-        Some(req) => guard(|| (), || client.0.execute_async(req, deliver)),
-        None => core::runtime::submit(Box::new(move || deliver(invalid_request()))),
-    }
-}
-
 fn client_execute_completing(
     client: &Client,
     request: Box<Request>,
