@@ -83,6 +83,31 @@ def test_callback_runs_on_a_thread_named_etcd_cb(client, prefix):
     assert names[0] == "etcd-cb"
 
 
+@pytest.mark.skipif(not client_module._THREAD_HOOKS, reason="thread hooks are used on CPython only")
+def test_callback_thread_keeps_its_python_thread_state(client, prefix):
+    # A threading.local lives in the thread state: without the library's thread hooks ctypes
+    # makes a new thread state for every callback, and each callback would see a fresh one.
+    local = threading.local()
+    seen = []
+    lock = threading.Lock()
+
+    def on_change(response):
+        local.count = getattr(local, "count", 0) + 1
+        with lock:
+            seen.extend((threading.get_ident(), local.count) for _ in response.events)
+
+    with client.watch(prefix + "k", on_change):
+        for i in range(20):
+            client.put(prefix + "k", str(i))
+        assert wait_until(lambda: len(seen) >= 20, TIMEOUT)
+    counts = {}
+    for ident, count in seen:
+        counts[ident] = max(count, counts.get(ident, 0))
+    # Callbacks of one watcher run one at a time; on a thread that ran several of them the
+    # count went up each time.
+    assert max(counts.values()) > 1, seen
+
+
 def test_iteration_replays_history_and_ends_on_cancel(client, prefix):
     first = client.put(prefix + "a", "1").index
     client.put(prefix + "b", "1")
