@@ -264,6 +264,66 @@ typedef struct etcd_value etcd_value;
 typedef struct etcd_watcher etcd_watcher;
 
 /**
+ * A borrowed byte string: `len` bytes at `data`, not NUL-terminated, possibly containing NUL
+ * bytes. Valid only as long as the object it was read from (see each accessor).
+ */
+typedef struct etcd_bytes {
+  /**
+   * First byte; never NULL when returned by the library (an empty string points to a
+   * static empty buffer).
+   */
+  const char *data;
+  /**
+   * Number of bytes.
+   */
+  size_t len;
+} etcd_bytes;
+
+/**
+ * The fields of one `etcd_value` (see `etcd_value_key` ... `etcd_value_ttl`). `key` and
+ * `value` are borrowed from the response the value belongs to.
+ */
+typedef struct etcd_value_view {
+  struct etcd_bytes key;
+  struct etcd_bytes value;
+  int64_t created_index;
+  int64_t modified_index;
+  int64_t version;
+  int64_t lease;
+  int64_t ttl;
+} etcd_value_view;
+
+/**
+ * The common fields of a response, each as its own accessor gives it (`error_code` is
+ * `etcd_response_error_code`, `value` the view of `etcd_response_value`, `value_count`
+ * `etcd_response_value_count`, `status_endpoint` `etcd_response_status_endpoint`, and so on).
+ * Every pointer in it is borrowed from the response: valid until the response is freed (or,
+ * in a watch callback, until the callback returns).
+ */
+typedef struct etcd_response_view {
+  int32_t error_code;
+  struct etcd_bytes error_message;
+  struct etcd_bytes action;
+  int64_t index;
+  struct etcd_value_view value;
+  struct etcd_value_view prev_value;
+  size_t value_count;
+  size_t event_count;
+  size_t lease_count;
+  size_t member_count;
+  int64_t compact_revision;
+  int64_t watch_id;
+  uint64_t cluster_id;
+  uint64_t member_id;
+  uint64_t raft_term;
+  int64_t duration_us;
+  struct etcd_bytes lock_key;
+  struct etcd_bytes name;
+  struct etcd_bytes status_endpoint;
+  struct etcd_bytes status_version;
+} etcd_response_view;
+
+/**
  * Called once when a call finishes, on a library callback thread (named "etcd-cb"), never on
  * a thread of the network runtime; it may take the response (`etcd_call_take_response`) and
  * call any other function of this API, including `etcd_call_free` of its own call.
@@ -365,22 +425,6 @@ typedef void (*etcd_keepalive_error_callback)(void *userdata,
                                               const char *message);
 
 /**
- * A borrowed byte string: `len` bytes at `data`, not NUL-terminated, possibly containing NUL
- * bytes. Valid only as long as the object it was read from (see each accessor).
- */
-typedef struct etcd_bytes {
-  /**
-   * First byte; never NULL when returned by the library (an empty string points to a
-   * static empty buffer).
-   */
-  const char *data;
-  /**
-   * Number of bytes.
-   */
-  size_t len;
-} etcd_bytes;
-
-/**
  * Severity of a log message (an `ETCD_LOG_*` number).
  */
 typedef uint32_t etcd_log_level;
@@ -408,50 +452,6 @@ typedef void (*etcd_discovery_callback)(void *userdata,
                                         const struct etcd_value *prev);
 
 /**
- * The fields of one `etcd_value` (see `etcd_value_key` ... `etcd_value_ttl`). `key` and
- * `value` are borrowed from the response the value belongs to.
- */
-typedef struct etcd_value_view {
-  struct etcd_bytes key;
-  struct etcd_bytes value;
-  int64_t created_index;
-  int64_t modified_index;
-  int64_t version;
-  int64_t lease;
-  int64_t ttl;
-} etcd_value_view;
-
-/**
- * The common fields of a response, each as its own accessor gives it (`error_code` is
- * `etcd_response_error_code`, `value` the view of `etcd_response_value`, `value_count`
- * `etcd_response_value_count`, `status_endpoint` `etcd_response_status_endpoint`, and so on).
- * Every pointer in it is borrowed from the response: valid until the response is freed (or,
- * in a watch callback, until the callback returns).
- */
-typedef struct etcd_response_view {
-  int32_t error_code;
-  struct etcd_bytes error_message;
-  struct etcd_bytes action;
-  int64_t index;
-  struct etcd_value_view value;
-  struct etcd_value_view prev_value;
-  size_t value_count;
-  size_t event_count;
-  size_t lease_count;
-  size_t member_count;
-  int64_t compact_revision;
-  int64_t watch_id;
-  uint64_t cluster_id;
-  uint64_t member_id;
-  uint64_t raft_term;
-  int64_t duration_us;
-  struct etcd_bytes lock_key;
-  struct etcd_bytes name;
-  struct etcd_bytes status_endpoint;
-  struct etcd_bytes status_version;
-} etcd_response_view;
-
-/**
  * One watch event (see `etcd_event_get_type`, `etcd_event_kv`, `etcd_event_prev_kv`):
  * `has_kv` / `has_prev_kv` say whether `kv` / `prev_kv` are set (they are empty views
  * otherwise). Borrowed from the response.
@@ -463,6 +463,12 @@ typedef struct etcd_event_view {
   struct etcd_value_view kv;
   struct etcd_value_view prev_kv;
 } etcd_event_view;
+
+/**
+ * A thread hook: runs on the thread it is about, with the `userdata` given to
+ * `etcd_set_thread_hooks`.
+ */
+typedef void (*etcd_thread_callback)(void *userdata);
 
 /**
  * How a comparison compares (an `ETCD_COMPARE_RESULT_*` number): the key's target is
@@ -580,6 +586,22 @@ bool etcd_call_done(const struct etcd_call *call);
  */
 etcd_status etcd_call_take_response(const struct etcd_call *call,
                                     struct etcd_response **response_out);
+
+/**
+ * `etcd_call_wait`, `etcd_call_take_response` and `etcd_response_read` in one call, for hosts
+ * that pay for each call into the library (Python's ctypes): waits until `call` has finished,
+ * for at most `timeout_ms` milliseconds (negative: without limit, 0: only looks); once it has,
+ * `*response_out` is its response, a new one owned by the caller (free it with
+ * `etcd_response_free`), and `*view_out` its common fields, borrowed from that response.
+ *
+ * Returns `ETCD_STATUS_NULL_ARGUMENT` if an argument is NULL, `ETCD_STATUS_PENDING` if the call
+ * has not finished in time (nothing is written then), `ETCD_STATUS_INVALID_ARGUMENT` if its
+ * response was already taken.
+ */
+etcd_status etcd_call_finish(const struct etcd_call *call,
+                             int64_t timeout_ms,
+                             struct etcd_response **response_out,
+                             struct etcd_response_view *view_out);
 
 /**
  * Asks for `callback(userdata)` once `call` has finished (soon, if it already has), on a
@@ -1943,6 +1965,29 @@ const char *etcd_status_detail(void);
  * The library version ("0.15.4"): a static, NUL-terminated string that must not be freed.
  */
 const char *etcd_version(void);
+
+/**
+ * Sets the process-wide hooks of the library's callback threads (named "etcd-cb"), for hosts
+ * that must prepare a thread before their code runs on it (e.g. keep one Python thread state
+ * per thread, or a JVM's `AttachCurrentThread`): `attach(userdata)` runs on a callback thread
+ * before the first callback of this API that runs there, `detach(userdata)` on that thread when
+ * it ends (an idle callback thread ends after about 2 seconds), for each thread on which
+ * `attach` ran with these hooks. Either may be NULL; both NULL removes the hooks.
+ *
+ * Once this function returns, the hooks it replaces no longer run: threads attached with them
+ * are not detached by them, and are attached again with the new hooks before their next
+ * callback. The `free_userdata` (may be NULL) given with hooks is called once when they are
+ * replaced or removed, before that call returns (with both hooks NULL, the `userdata` given is
+ * released at once). This function waits for a hook that is running: the hooks must not call
+ * it, and it must not be called while holding something a hook waits for (for Python: the
+ * GIL). Finalizers (`free_userdata` of any object) do not run the hooks.
+ *
+ * Returns `ETCD_STATUS_OK`.
+ */
+etcd_status etcd_set_thread_hooks(etcd_thread_callback attach,
+                                  etcd_thread_callback detach,
+                                  void *userdata,
+                                  etcd_free_callback free_userdata);
 
 /**
  * Creates an empty transaction (no comparison: its success branch runs). On success

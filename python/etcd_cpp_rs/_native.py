@@ -26,7 +26,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 LIBRARY_ENV = "ETCD_CPP_RS_LIBRARY"
 BUNDLED_NAME = "libetcd-cpp-rs.so"
@@ -146,6 +146,7 @@ CALL_CALLBACK = CFUNCTYPE(None, c_void_p)
 REGISTRY_CALLBACK = CFUNCTYPE(None, c_void_p, c_int64, c_int64)
 DISCOVERY_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_void_p, c_void_p)
 LOG_CALLBACK = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
+THREAD_CALLBACK = CFUNCTYPE(None, c_void_p)
 
 # etcd_log_level
 LOG_ERROR = 1
@@ -205,6 +206,7 @@ _SIGNATURES = {
     "etcd_call_wait": (c_uint32, [Handle, c_int64, POINTER(c_bool)]),
     "etcd_call_done": (c_bool, [Handle]),
     "etcd_call_take_response": (c_uint32, [Handle, _OUT]),
+    "etcd_call_finish": (c_uint32, [Handle, c_int64, _OUT, POINTER(ResponseView)]),
     "etcd_call_on_done": (c_uint32, [Handle, CALL_CALLBACK, c_void_p, FREE_CALLBACK]),
     "etcd_call_free": (None, [Handle]),
     "etcd_response_free": (None, [Handle]),
@@ -305,6 +307,11 @@ _SIGNATURES = {
     "etcd_observer_free": (None, [Handle]),
     # logging
     "etcd_set_log_callback": (c_uint32, [LOG_CALLBACK, c_uint32, c_void_p, FREE_CALLBACK]),
+    # callback threads
+    "etcd_set_thread_hooks": (
+        c_uint32,
+        [THREAD_CALLBACK, THREAD_CALLBACK, c_void_p, FREE_CALLBACK],
+    ),
     # maintenance
     "etcd_client_status": (c_uint32, [Handle, c_char_p, _OUT]),
     "etcd_client_compact": (c_uint32, [Handle, c_int64, c_bool, _OUT]),
@@ -397,8 +404,9 @@ def candidates() -> List[Path]:
     return found
 
 
-def load() -> tuple[ctypes.CDLL, str]:
-    """Loads the library and declares every function's signature; returns it and its path."""
+def load() -> tuple[ctypes.CDLL, str, Any]:
+    """Loads the library and declares every function's signature; returns it, its path and
+    :data:`free_finished_call`."""
     tried = candidates()
     for path in tried:
         if path.is_file():
@@ -420,7 +428,11 @@ def load() -> tuple[ctypes.CDLL, str]:
         fn.restype = restype
         fn.argtypes = argtypes
         setattr(lib, name, fn)
-    return lib, str(path)
+    # etcd_call_free of a finished call without a completion callback cannot wait for anything:
+    # that one is called with the GIL held.
+    free_finished = quick.etcd_call_free
+    free_finished.restype, free_finished.argtypes = _SIGNATURES["etcd_call_free"]
+    return lib, str(path), free_finished
 
 
-lib, library_path = load()
+lib, library_path, free_finished_call = load()

@@ -18,6 +18,7 @@ import numbers
 import operator
 import queue
 import struct
+import sys
 import threading
 import weakref
 from ctypes import byref, c_bool, c_size_t, c_void_p, create_string_buffer, string_at
@@ -182,18 +183,23 @@ def _endpoints(endpoints: Any) -> str:
 _WAIT_SLICE_MS = 50
 
 
-def _finish(call: c_void_p, what: str) -> Response:
-    """Waits for a started call in short slices, then converts and frees its response. An
-    exception (KeyboardInterrupt) while waiting leaves the call to the caller, who frees it."""
-    done = c_bool(False)
-    while not done.value:
-        _check(lib.etcd_call_wait(call, _WAIT_SLICE_MS, byref(done)), what)
+_PENDING = _native.STATUS_PENDING
+_OK = _native.STATUS_OK
+
+
+def _finish(call: c_void_p, what: str) -> Tuple[c_void_p, Any]:
+    """Waits for a started call in short slices (so that Python handles signals in between)
+    and takes its response: one call into the library (``etcd_call_finish``) waits, takes the
+    response and reads its common fields. Returns the response, owned by the caller, and its
+    view."""
     out = c_void_p()
-    _check(lib.etcd_call_take_response(call, byref(out)), what)
-    try:
-        return _response(out.value)
-    finally:
-        lib.etcd_response_free(out)
+    view = _native.ResponseView()
+    status = lib.etcd_call_finish(call, _WAIT_SLICE_MS, byref(out), byref(view))
+    while status == _PENDING:
+        status = lib.etcd_call_finish(call, _WAIT_SLICE_MS, byref(out), byref(view))
+    if status != _OK:
+        _check(status, what)
+    return out, view
 
 
 # The "_start" twin of each blocking function, looked up once.
@@ -601,6 +607,11 @@ def _response(ptr: int) -> Response:
     """Copies a C response into Python objects (the C response stays the caller's)."""
     view = _native.ResponseView()
     _check(lib.etcd_response_read(ptr, byref(view)), "cannot read a response")
+    return _response_of(ptr, view)
+
+
+def _response_of(ptr: int, view: Any) -> Response:
+    """The Response of C response ``ptr`` whose common fields ``view`` holds."""
     t = _RESPONSE_READER.unpack_from(view)
     value_count, event_count, lease_count, member_count = t[24:28]
     return _make(
@@ -721,10 +732,61 @@ _NO_FREE = _native.FREE_CALLBACK()
 _live: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
+# One Python thread state per library callback thread. ctypes runs a callback on a thread it did
+# not create inside PyGILState_Ensure/Release, which makes a new thread state (and maps its frame
+# stack) before the callback and destroys it after: about a third of a watch event's cost on the
+# callback thread. The attach hook takes one more PyGILState reference, so the thread state lives
+# as long as the thread; the detach hook, run by the library when the idle thread ends, gives it
+# back, and ctypes' own release then destroys it. (CPython only: other interpreters keep the
+# default.)
+_PYGILSTATE_LOCKED = 0
+_pythonapi = getattr(ctypes, "pythonapi", None)
+_THREAD_HOOKS = _pythonapi is not None and sys.implementation.name == "cpython"
+if _THREAD_HOOKS:
+    _gil_ensure = _pythonapi.PyGILState_Ensure
+    _gil_ensure.restype = ctypes.c_int
+    _gil_ensure.argtypes = []
+    _gil_release = _pythonapi.PyGILState_Release
+    _gil_release.restype = None
+    _gil_release.argtypes = [ctypes.c_int]
+
+
+@_native.THREAD_CALLBACK
+def _attach_thread(_userdata: Optional[int]) -> None:
+    # Inside a ctypes callback, so this thread has a thread state and holds the GIL: this
+    # returns PyGILState_LOCKED and only raises the thread state's reference count.
+    _gil_ensure()
+
+
+@_native.THREAD_CALLBACK
+def _detach_thread(_userdata: Optional[int]) -> None:
+    _gil_release(_PYGILSTATE_LOCKED)
+
+
+_NO_THREAD_HOOK = _native.THREAD_CALLBACK()
+
+
+def _set_thread_hooks(on: bool) -> None:
+    # Called without the GIL (a CDLL function): it waits for a hook that is running, and that
+    # hook may be waiting for the GIL.
+    if on:
+        lib.etcd_set_thread_hooks(_attach_thread, _detach_thread, None, _NO_FREE)
+    else:
+        lib.etcd_set_thread_hooks(_NO_THREAD_HOOK, _NO_THREAD_HOOK, None, _NO_FREE)
+
+
 @atexit.register
 def _close_all() -> None:
     for obj in list(_live):
         obj.close()
+    # No hook runs once the interpreter finalizes; threads still attached keep their thread
+    # states, which the interpreter clears at exit.
+    if _THREAD_HOOKS:
+        _set_thread_hooks(False)
+
+
+if _THREAD_HOOKS:
+    _set_thread_hooks(True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -875,9 +937,16 @@ class Client:
         call = c_void_p()
         _check(start(self._h(), *args, byref(call)), name)
         try:
-            return _finish(call, name)
+            out, view = _finish(call, name)
+        except BaseException:
+            lib.etcd_call_free(call)  # abandons it
+            raise
+        # A finished call without a completion callback is freed with the GIL held.
+        _native.free_finished_call(call)
+        try:
+            return _response_of(out.value, view)
         finally:
-            lib.etcd_call_free(call)
+            lib.etcd_response_free(out)
 
     # -- key-value ------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 use super::boundary::{ffi_boundary, try_bytes, try_callback, try_out};
 use super::client::etcd_client;
 use super::handle::{try_ref, Handle};
-use super::response::{etcd_response, Response};
+use super::response::{etcd_response, etcd_response_view, view_of, Response};
 use super::status::etcd_status;
 use super::types::{etcd_free_callback, UserData};
 use crate::core::{self, Compare, KeyRange, Request};
@@ -111,6 +111,46 @@ pub unsafe extern "C" fn etcd_call_take_response(
     })
 }
 
+/// `etcd_call_wait`, `etcd_call_take_response` and `etcd_response_read` in one call, for hosts
+/// that pay for each call into the library (Python's ctypes): waits until `call` has finished,
+/// for at most `timeout_ms` milliseconds (negative: without limit, 0: only looks); once it has,
+/// `*response_out` is its response, a new one owned by the caller (free it with
+/// `etcd_response_free`), and `*view_out` its common fields, borrowed from that response.
+///
+/// Returns `ETCD_STATUS_NULL_ARGUMENT` if an argument is NULL, `ETCD_STATUS_PENDING` if the call
+/// has not finished in time (nothing is written then), `ETCD_STATUS_INVALID_ARGUMENT` if its
+/// response was already taken.
+#[no_mangle]
+pub unsafe extern "C" fn etcd_call_finish(
+    call: *const etcd_call,
+    timeout_ms: i64,
+    response_out: *mut *mut etcd_response,
+    view_out: *mut etcd_response_view,
+) -> etcd_status {
+    ffi_boundary(|| {
+        let call = try_ref!(call);
+        let out = try_out!(response_out);
+        let view = try_out!(view_out);
+        let timeout = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
+        if !call.call.wait(timeout) {
+            return etcd_status::Pending;
+        }
+        match call.call.take() {
+            Some(response) => {
+                let response = etcd_response::into_raw(Response::new(response));
+                // SAFETY: a live response, just made; the view borrows from its box, which the
+                // caller owns from now on.
+                if let Some(r) = unsafe { etcd_response::get(response) } {
+                    *view = view_of(r);
+                }
+                *out = response;
+                etcd_status::Ok
+            }
+            None => etcd_status::InvalidArgument,
+        }
+    })
+}
+
 /// Asks for `callback(userdata)` once `call` has finished (soon, if it already has), on a
 /// library callback thread; for event loops (e.g. to wake one with the result). Only one
 /// callback per call. `free_userdata` (may be NULL) is called with `userdata` once, from
@@ -139,6 +179,7 @@ pub unsafe extern "C" fn etcd_call_on_done(
         *slot = Some(data);
         drop(slot);
         call.call.on_done(move || {
+            super::thread::attach_current_thread();
             // SAFETY: the user's callback with the user's data, as registered.
             unsafe { callback(borrowed.ptr()) };
         });

@@ -86,6 +86,7 @@ pub unsafe extern "C" fn etcd_keepalive_new(
         let handler = on_error.map(|cb| -> Box<dyn Fn(KeepAliveError) + Send + Sync> {
             Box::new(move |e: KeepAliveError| {
                 let message = c_string(&e.message);
+                super::thread::attach_current_thread();
                 // SAFETY: the user's callback with the user's data, as registered.
                 unsafe { cb(data.ptr(), status_of(&e), message.as_ptr()) };
             })

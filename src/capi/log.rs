@@ -60,6 +60,7 @@ pub unsafe extern "C" fn etcd_set_log_callback(
         log::set_hook(
             Some(Arc::new(move |level: Level, message: &str| {
                 let text = c_string(message);
+                super::thread::attach_current_thread();
                 // SAFETY: the user's callback with the user's data, as registered.
                 unsafe { callback(data.ptr(), level as u32, text.as_ptr()) };
             })),

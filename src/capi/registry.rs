@@ -103,6 +103,7 @@ pub unsafe extern "C" fn etcd_registry_new(
         let data = userdata.borrowed();
         let callback = on_reregistered.map(|cb| -> core::registry::ReregisterCallback {
             Box::new(move |old, new| {
+                super::thread::attach_current_thread();
                 // SAFETY: the user's callback with the user's data, as registered.
                 unsafe { cb(data.ptr(), old, new) };
             })
@@ -214,6 +215,7 @@ pub unsafe extern "C" fn etcd_discovery_new(
                     ChangeKind::Removed => etcd_change_kind::Removed,
                 };
                 let prev = c.prev.as_ref().map_or(std::ptr::null(), etcd_value::borrow);
+                super::thread::attach_current_thread();
                 // SAFETY: the user's callback with the user's data; the values outlive the call.
                 unsafe { cb(data.ptr(), kind, etcd_value::borrow(&c.value), prev) };
             })

@@ -481,32 +481,36 @@ pub unsafe extern "C" fn etcd_response_read(
 ) -> etcd_status {
     ffi_boundary(|| {
         let response = try_ref!(response);
-        let out = try_out!(view_out);
-        let r = &response.inner;
-        *out = etcd_response_view {
-            error_code: r.error_code,
-            error_message: etcd_bytes::of(r.error_message.as_bytes()),
-            action: etcd_bytes::of(r.action.as_bytes()),
-            index: r.index,
-            value: etcd_value_view::of(&r.value),
-            prev_value: etcd_value_view::of(&r.prev_value),
-            value_count: r.values.len(),
-            event_count: r.events.len(),
-            lease_count: r.leases.len(),
-            member_count: r.members.len(),
-            compact_revision: r.compact_revision,
-            watch_id: r.watch_id,
-            cluster_id: r.cluster_id,
-            member_id: r.member_id,
-            raft_term: r.raft_term,
-            duration_us: i64::try_from(r.duration.as_micros()).unwrap_or(i64::MAX),
-            lock_key: etcd_bytes::of(&r.lock_key),
-            name: etcd_bytes::of(&r.name),
-            status_endpoint: etcd_bytes::of(r.status.endpoint.as_bytes()),
-            status_version: etcd_bytes::of(r.status.version.as_bytes()),
-        };
+        *try_out!(view_out) = view_of(response);
         etcd_status::Ok
     })
+}
+
+/// The view of `response`'s common fields (see `etcd_response_read`), borrowed from it.
+pub(crate) fn view_of(response: &Response) -> etcd_response_view {
+    let r = &response.inner;
+    etcd_response_view {
+        error_code: r.error_code,
+        error_message: etcd_bytes::of(r.error_message.as_bytes()),
+        action: etcd_bytes::of(r.action.as_bytes()),
+        index: r.index,
+        value: etcd_value_view::of(&r.value),
+        prev_value: etcd_value_view::of(&r.prev_value),
+        value_count: r.values.len(),
+        event_count: r.events.len(),
+        lease_count: r.leases.len(),
+        member_count: r.members.len(),
+        compact_revision: r.compact_revision,
+        watch_id: r.watch_id,
+        cluster_id: r.cluster_id,
+        member_id: r.member_id,
+        raft_term: r.raft_term,
+        duration_us: i64::try_from(r.duration.as_micros()).unwrap_or(i64::MAX),
+        lock_key: etcd_bytes::of(&r.lock_key),
+        name: etcd_bytes::of(&r.name),
+        status_endpoint: etcd_bytes::of(r.status.endpoint.as_bytes()),
+        status_version: etcd_bytes::of(r.status.version.as_bytes()),
+    }
 }
 
 /// Reads the fields of `value` into `*view_out` in one call.

@@ -1047,3 +1047,174 @@ fn endpoints_fill_the_buffer() {
         etcd_client_free(client);
     }
 }
+
+mod thread_hooks {
+    use super::*;
+    use std::cell::Cell;
+    use std::sync::Mutex;
+    use std::thread::ThreadId;
+    use std::time::{Duration, Instant};
+
+    static ATTACHED: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+    static DETACHED: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+    /// (thread, whether it was attached) of each completion callback.
+    static SEEN: Mutex<Vec<(ThreadId, bool)>> = Mutex::new(Vec::new());
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+
+    thread_local! {
+        static MARKED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    unsafe extern "C" fn attach(userdata: *mut c_void) {
+        assert_eq!(userdata as usize, 0x5678);
+        MARKED.with(|m| m.set(true));
+        ATTACHED.lock().unwrap().push(std::thread::current().id());
+    }
+
+    unsafe extern "C" fn detach(_: *mut c_void) {
+        DETACHED.lock().unwrap().push(std::thread::current().id());
+    }
+
+    unsafe extern "C" fn free_hooks(userdata: *mut c_void) {
+        assert_eq!(userdata as usize, 0x5678);
+        FREED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    unsafe extern "C" fn done(_: *mut c_void) {
+        let marked = MARKED.with(Cell::get);
+        SEEN.lock()
+            .unwrap()
+            .push((std::thread::current().id(), marked));
+    }
+
+    fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !condition() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// One call of the offline client, its completion callback run and counted in SEEN.
+    fn one_callback(client: *mut etcd_client) {
+        let before = SEEN.lock().unwrap().len();
+        unsafe {
+            let mut call = null_mut();
+            assert_eq!(etcd_client_head_start(client, &mut call), etcd_status::Ok);
+            assert_eq!(
+                etcd_call_on_done(call, Some(done), null_mut(), None),
+                etcd_status::Ok
+            );
+            wait_for("the completion callback", || {
+                SEEN.lock().unwrap().len() > before
+            });
+            etcd_call_free(call);
+        }
+    }
+
+    /// The attach hook runs on a callback thread before its first callback and only once; the
+    /// detach hook when that thread ends; removed hooks no longer run and are finalized once.
+    #[test]
+    fn attach_before_callbacks_and_detach_at_thread_end() {
+        let client = offline_client();
+        unsafe {
+            assert_eq!(
+                etcd_set_thread_hooks(
+                    Some(attach),
+                    Some(detach),
+                    0x5678 as *mut c_void,
+                    Some(free_hooks)
+                ),
+                etcd_status::Ok
+            );
+        }
+        for _ in 0..3 {
+            one_callback(client);
+        }
+        let seen = SEEN.lock().unwrap().clone();
+        assert!(seen.iter().all(|&(_, marked)| marked), "{seen:?}");
+        {
+            let attached = ATTACHED.lock().unwrap();
+            for (thread, _) in &seen {
+                assert_eq!(
+                    attached.iter().filter(|t| *t == thread).count(),
+                    1,
+                    "attached once"
+                );
+            }
+        }
+        // Idle callback threads end after dispatch::IDLE_EXIT: each one detaches.
+        wait_for("the callback threads to detach", || {
+            let detached = DETACHED.lock().unwrap();
+            seen.iter().all(|(thread, _)| detached.contains(thread))
+        });
+        assert_eq!(FREED.load(Ordering::SeqCst), 0);
+        unsafe {
+            assert_eq!(
+                etcd_set_thread_hooks(None, None, null_mut(), None),
+                etcd_status::Ok
+            );
+        }
+        assert_eq!(FREED.load(Ordering::SeqCst), 1);
+        let attached = ATTACHED.lock().unwrap().len();
+        one_callback(client);
+        assert_eq!(
+            ATTACHED.lock().unwrap().len(),
+            attached,
+            "no hook after removal"
+        );
+        unsafe { etcd_client_free(client) };
+    }
+}
+
+/// `etcd_call_finish` gives what `etcd_call_wait`, `etcd_call_take_response` and
+/// `etcd_response_read` give.
+#[test]
+fn finish_takes_and_reads_the_response() {
+    let client = offline_client();
+    unsafe {
+        let mut call = null_mut();
+        assert_eq!(
+            etcd_client_get_start(client, KEY, 1, 0, &mut call),
+            etcd_status::Ok
+        );
+        let mut response = sentinel::<etcd_response>();
+        let mut view: etcd_response_view = std::mem::zeroed();
+        assert_eq!(
+            etcd_call_finish(null(), 0, &mut response, &mut view),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_finish(call, 0, null_mut(), &mut view),
+            etcd_status::NullArgument
+        );
+        assert_eq!(
+            etcd_call_finish(call, 0, &mut response, null_mut()),
+            etcd_status::NullArgument
+        );
+        // Nothing listens on port 1: the call ends with error 14 after the connect attempt.
+        loop {
+            let status = etcd_call_finish(call, 50, &mut response, &mut view);
+            if status == etcd_status::Ok {
+                break;
+            }
+            assert_eq!(status, etcd_status::Pending);
+            assert_eq!(response, sentinel(), "nothing written while pending");
+        }
+        assert_eq!(view.error_code, code::UNAVAILABLE);
+        let mut read: etcd_response_view = std::mem::zeroed();
+        assert_eq!(etcd_response_read(response, &mut read), etcd_status::Ok);
+        assert_eq!(view.error_message.data, read.error_message.data);
+        assert_eq!(view.error_message.len, read.error_message.len);
+        assert!(view.error_message.len > 0);
+        let mut again = sentinel::<etcd_response>();
+        assert_eq!(
+            etcd_call_finish(call, 0, &mut again, &mut view),
+            etcd_status::InvalidArgument
+        );
+        assert_eq!(again, sentinel());
+        etcd_response_free(response);
+        etcd_call_free(call);
+        etcd_client_free(client);
+    }
+}

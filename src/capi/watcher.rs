@@ -50,6 +50,7 @@ fn start(
     let data = userdata.borrowed();
     let watcher = core::Watcher::start(client, range, from_revision, move |resp| {
         let resp = Response::new(resp);
+        super::thread::attach_current_thread();
         // SAFETY: the user's callback with the user's data, as registered.
         unsafe { callback(data.ptr(), etcd_response::borrow(&resp)) };
     });

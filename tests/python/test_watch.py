@@ -3,7 +3,11 @@ cancel/wait, and the lifetime of the ctypes callback objects."""
 
 import gc
 import logging
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 from conftest import wait_until
@@ -13,6 +17,7 @@ from etcd_cpp_rs import EventType
 from etcd_cpp_rs import client as client_module
 
 TIMEOUT = 15
+PYTHON_DIR = Path(__file__).resolve().parents[2] / "python"
 
 
 class Recorder:
@@ -81,6 +86,31 @@ def test_callback_runs_on_a_thread_named_etcd_cb(client, prefix):
         client.put(prefix + "k", "v")
         assert done.wait(TIMEOUT)
     assert names[0] == "etcd-cb"
+
+
+@pytest.mark.skipif(not client_module._THREAD_HOOKS, reason="thread hooks are used on CPython only")
+def test_callback_thread_keeps_its_python_thread_state(client, prefix):
+    # A threading.local lives in the thread state: without the library's thread hooks ctypes
+    # makes a new thread state for every callback, and each callback would see a fresh one.
+    local = threading.local()
+    seen = []
+    lock = threading.Lock()
+
+    def on_change(response):
+        local.count = getattr(local, "count", 0) + 1
+        with lock:
+            seen.extend((threading.get_ident(), local.count) for _ in response.events)
+
+    with client.watch(prefix + "k", on_change):
+        for i in range(20):
+            client.put(prefix + "k", str(i))
+        assert wait_until(lambda: len(seen) >= 20, TIMEOUT)
+    counts = {}
+    for ident, count in seen:
+        counts[ident] = max(count, counts.get(ident, 0))
+    # Callbacks of one watcher run one at a time; on a thread that ran several of them the
+    # count went up each time.
+    assert max(counts.values()) > 1, seen
 
 
 def test_iteration_replays_history_and_ends_on_cancel(client, prefix):
@@ -181,3 +211,74 @@ def test_watch_of_a_compacted_revision_ends_with_error_11(client, prefix, endpoi
     assert callback_watcher.wait() is False
     # wait() returns once the last response has been handed to the callback.
     assert errors and errors[-1].error_code == 11
+
+
+# Runs in a child process: watch events on a callback thread, that thread's end (its Python
+# thread state must go with it), events on a new callback thread, then interpreter exit with
+# the watcher open and that thread still attached. Prints the counts of Python thread states.
+_THREAD_STATE_CHILD = textwrap.dedent("""
+    import ctypes, json, os, queue, sys, threading, time
+    if not os.environ.get("ETCD_CPP_RS_TEST_INSTALLED"):
+        sys.path.insert(0, sys.argv[1])
+    import etcd_cpp_rs
+
+    api = ctypes.pythonapi
+    api.PyInterpreterState_Get.restype = ctypes.c_void_p
+    api.PyInterpreterState_ThreadHead.restype = ctypes.c_void_p
+    api.PyInterpreterState_ThreadHead.argtypes = [ctypes.c_void_p]
+    api.PyThreadState_Next.restype = ctypes.c_void_p
+    api.PyThreadState_Next.argtypes = [ctypes.c_void_p]
+
+    def thread_states():
+        count, state = 0, api.PyInterpreterState_ThreadHead(api.PyInterpreterState_Get())
+        while state:
+            count, state = count + 1, api.PyThreadState_Next(state)
+        return count
+
+    def callback_threads():
+        names = []
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/comm") as comm:
+                    names.append(comm.read().strip())
+            except OSError:
+                pass
+        return names.count("etcd-cb")
+
+    client = etcd_cpp_rs.Client(sys.argv[2])
+    key = sys.argv[3]
+    base = thread_states()
+    seen = queue.SimpleQueue()
+    watcher = client.watch(key, lambda response: seen.put(len(response.events)))
+    client.put(key, "1")
+    seen.get(timeout=10)
+    during = thread_states()
+    deadline = time.monotonic() + 20
+    while callback_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ended = callback_threads() == 0
+    after = thread_states()
+    client.put(key, "2")
+    seen.get(timeout=10)
+    print(json.dumps({"base": base, "during": during, "ended": ended, "after": after}), flush=True)
+""")
+
+
+@pytest.mark.skipif(not client_module._THREAD_HOOKS, reason="thread hooks are used on CPython only")
+def test_callback_thread_state_ends_with_its_thread(endpoints, prefix):
+    import json
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _THREAD_STATE_CHILD, str(PYTHON_DIR), endpoints, prefix + "k"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "", proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    # While its thread lives the callback thread keeps a thread state; once the idle thread
+    # ended (after about 2 s) the detach hook gave it back, and nothing leaked.
+    assert result["during"] > result["base"], result
+    assert result["ended"], result
+    assert result["after"] == result["base"], result
