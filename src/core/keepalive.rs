@@ -378,6 +378,8 @@ struct Entries {
     timers: BTreeSet<(Instant, u64)>,
     /// Keep-alives whose refresh is to be sent, in order (may name ones removed meanwhile).
     outbox: VecDeque<u64>,
+    /// Keep-alives in the `Sent` phase.
+    in_flight: usize,
 }
 
 impl Entries {
@@ -407,6 +409,9 @@ impl Entries {
         if let Phase::Idle(t) | Phase::Sent(t) = e.phase {
             self.timers.remove(&(t, id));
         }
+        if let Phase::Sent(_) = e.phase {
+            self.in_flight -= 1;
+        }
         if let Some(ids) = self.by_lease.get_mut(&e.lease) {
             ids.retain(|&x| x != id);
             if ids.is_empty() {
@@ -421,6 +426,12 @@ impl Entries {
         };
         if let Phase::Idle(t) | Phase::Sent(t) = e.phase {
             self.timers.remove(&(t, id));
+        }
+        if let Phase::Sent(_) = e.phase {
+            self.in_flight -= 1;
+        }
+        if let Phase::Sent(_) = phase {
+            self.in_flight += 1;
         }
         e.phase = phase;
         match phase {
@@ -468,6 +479,7 @@ impl Entries {
     fn restart(&mut self) {
         self.timers.clear();
         self.outbox.clear();
+        self.in_flight = 0;
         for (&id, e) in self.all.iter_mut() {
             e.phase = Phase::Queued;
             self.outbox.push_back(id);
@@ -556,6 +568,13 @@ impl Entries {
         true
     }
 }
+
+/// At most this many refreshes wait for their answer at a time. etcd answers a stream's
+/// refreshes one after the other (a follower forwards each to the leader and waits), so
+/// without a bound a burst of refreshes (every lease after a reconnect) would keep the last
+/// ones waiting longer than the answer timeout, and the stream would be reopened again and
+/// again; with it, an answer is late only when the stream no longer moves.
+const IN_FLIGHT: usize = 128;
 
 /// How a stream ended.
 enum Ended {
@@ -682,7 +701,7 @@ async fn serve(
             .timers
             .first()
             .map_or_else(|| Instant::now() + NEVER, |&(t, _)| t);
-        let sending = !entries.outbox.is_empty();
+        let sending = !entries.outbox.is_empty() && entries.in_flight < IN_FLIGHT;
         // Requests are sent while answers are read, so that a burst of refreshes (after a
         // reconnect) cannot stall with both directions' buffers full: a request is sent only
         // once there is room for it (this task is the only sender, so the room stays).
