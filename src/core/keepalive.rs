@@ -1,14 +1,21 @@
 //! [`KeepAlive`]: keeps a lease alive in the background (`etcd::KeepAlive`).
 //!
-//! One task on the runtime per keep-alive, no thread. It refreshes every TTL/3 over a
-//! LeaseKeepAlive stream. When the stream breaks or a refresh gets no answer within the
-//! interval, it reconnects (to the next endpoint if one is down) and carries on; only an
-//! answer saying the lease is gone (TTL 0, not found) ends it, as an `out_of_range` error given
-//! to the handler. Transport trouble alone is never reported as a lost lease.
+//! All keep-alives of a client share one LeaseKeepAlive stream, owned by one task on the runtime
+//! (the [`Hub`]; no thread of its own), as Go's clientv3 does. Each keep-alive asks for a refresh
+//! of its lease every TTL/3 on that stream; the answers carry their lease id and are routed by
+//! it. An answer is due within the keep-alive's answer timeout: when one does not come, or the
+//! stream breaks, the task opens a new stream (on the next endpoint if one is down) and refreshes
+//! every lease on it at once. Only an answer saying a lease is gone (TTL 0, not found) ends that
+//! lease's keep-alives, as an `out_of_range` error given to their handlers; the others carry on.
+//! Transport trouble alone is never reported as a lost lease. The task holds the keep-alives
+//! weakly and ends when the client has none left.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
 
 use super::client::{classify, is_permanent, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
@@ -74,7 +81,6 @@ struct Shared {
 struct State {
     error: Option<KeepAliveError>,
     cancelled: bool,
-    task: Option<tokio::task::AbortHandle>,
 }
 
 impl Shared {
@@ -115,6 +121,9 @@ enum Refresh {
 /// A lease kept alive in the background.
 pub struct KeepAlive {
     shared: Arc<Shared>,
+    /// The client's shared keep-alive stream and this keep-alive's number there; `None` for a
+    /// keep-alive that failed from the start.
+    hub: Option<(Arc<Hub>, u64)>,
 }
 
 impl KeepAlive {
@@ -147,11 +156,14 @@ impl KeepAlive {
             // Failed from the start: no lease to keep alive. `check()` reports it and the
             // handler hears of it once, so that nobody goes on with lease 0.
             report(&shared, err);
-            return KeepAlive { shared };
+            return KeepAlive { shared, hub: None };
         }
-        let task = runtime::spawn(run(shared.clone()));
-        shared.lock().task = Some(task.abort_handle());
-        KeepAlive { shared }
+        let hub = client.per_connection::<Hub>();
+        let id = hub.add(client, &shared);
+        KeepAlive {
+            shared,
+            hub: Some((hub, id)),
+        }
     }
 
     /// The lease id.
@@ -162,13 +174,14 @@ impl KeepAlive {
     /// Stops refreshing (the lease is not revoked; it expires after its TTL). Returns promptly;
     /// after it returns the handler does not run, unless called from inside the handler.
     pub fn cancel(&self) {
-        let task = {
+        let first = {
             let mut st = self.shared.lock();
-            st.cancelled = true;
-            st.task.take()
+            !std::mem::replace(&mut st.cancelled, true)
         };
-        if let Some(t) = task {
-            t.abort();
+        if first {
+            if let Some((hub, id)) = &self.hub {
+                hub.remove(*id);
+            }
         }
         self.shared.gate.close();
     }
@@ -236,7 +249,7 @@ fn refresh_error(e: &etcd_client::Error) -> Refresh {
     }
 }
 
-/// One refresh on a fresh stream (for `check`), with fail-over.
+/// One refresh on a stream of its own (for `check`, which waits for it), with fail-over.
 async fn refresh_once(s: &Shared) -> Refresh {
     let id = s.lease;
     let r = s
@@ -269,78 +282,459 @@ fn report(s: &Arc<Shared>, err: KeepAliveError) {
     }
 }
 
-async fn run(s: Arc<Shared>) {
-    let interval = s.refresh_interval();
+enum Cmd {
+    Add(u64, Weak<Shared>),
+    Remove(u64),
+}
+
+/// The LeaseKeepAlive stream that all keep-alives of one client share: a handle to the task
+/// that owns it. Kept per connection ([`Client::per_connection`]), so namespace views of a
+/// connection share it too; it does not hold the client, the task does, and only while the
+/// client has keep-alives.
+#[derive(Default)]
+pub(crate) struct Hub {
+    state: Mutex<HubState>,
+}
+
+#[derive(Default)]
+struct HubState {
+    /// Commands to the running task; `None` when no task runs.
+    commands: Option<mpsc::UnboundedSender<Cmd>>,
+    next_id: u64,
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a keep-alive (starting the task if none runs); returns its number. Never
+    /// blocks.
+    fn add(self: &Arc<Self>, client: &Client, shared: &Arc<Shared>) -> u64 {
+        let mut st = self.lock();
+        st.next_id += 1;
+        let id = st.next_id;
+        let tx = match &st.commands {
+            Some(tx) if !tx.is_closed() => tx.clone(),
+            _ => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                st.commands = Some(tx.clone());
+                runtime::spawn(manage(self.clone(), client.clone(), rx));
+                tx
+            }
+        };
+        let _ = tx.send(Cmd::Add(id, Arc::downgrade(shared)));
+        id
+    }
+
+    /// Unregisters a keep-alive. Never blocks.
+    fn remove(&self, id: u64) {
+        if let Some(tx) = &self.lock().commands {
+            let _ = tx.send(Cmd::Remove(id));
+        }
+    }
+
+    /// Called by the task when it has no keep-alive: ends it unless a command came in meanwhile
+    /// (commands are sent under the same lock, so none is lost).
+    fn retire(&self, rx: &mut mpsc::UnboundedReceiver<Cmd>) -> Option<Cmd> {
+        let mut st = self.lock();
+        match rx.try_recv() {
+            Ok(cmd) => Some(cmd),
+            Err(_) => {
+                st.commands = None;
+                None
+            }
+        }
+    }
+}
+
+/// Where a keep-alive is in its refresh cycle on the current stream.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Next refresh at this time.
+    Idle(Instant),
+    /// A refresh is waiting its turn to be sent.
+    Queued,
+    /// A refresh was sent; its answer is due by this time.
+    Sent(Instant),
+}
+
+/// A keep-alive in the stream task. Only the [`KeepAlive`] holds its `Shared` (and with it the
+/// user's handler): the task only has a weak reference.
+struct Entry {
+    shared: Weak<Shared>,
+    lease: i64,
+    interval: Duration,
+    phase: Phase,
+}
+
+/// The keep-alives of the task, by number (creation order), with their timers.
+#[derive(Default)]
+struct Entries {
+    all: BTreeMap<u64, Entry>,
+    /// Lease id -> the keep-alives of that lease (usually one).
+    by_lease: HashMap<i64, Vec<u64>>,
+    /// (time, keep-alive) of every `Idle` or `Sent` phase.
+    timers: BTreeSet<(Instant, u64)>,
+    /// Keep-alives whose refresh is to be sent, in order (may name ones removed meanwhile).
+    outbox: VecDeque<u64>,
+    /// Keep-alives in the `Sent` phase.
+    in_flight: usize,
+}
+
+impl Entries {
+    /// Applies a command; a keep-alive added is refreshed at once.
+    fn apply(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Add(id, weak) => {
+                let Some(s) = weak.upgrade() else { return };
+                let entry = Entry {
+                    lease: s.lease,
+                    interval: s.refresh_interval(),
+                    shared: weak,
+                    phase: Phase::Queued,
+                };
+                self.by_lease.entry(entry.lease).or_default().push(id);
+                self.all.insert(id, entry);
+                self.outbox.push_back(id);
+            }
+            Cmd::Remove(id) => self.remove(id),
+        }
+    }
+
+    fn remove(&mut self, id: u64) {
+        let Some(e) = self.all.remove(&id) else {
+            return;
+        };
+        if let Phase::Idle(t) | Phase::Sent(t) = e.phase {
+            self.timers.remove(&(t, id));
+        }
+        if let Phase::Sent(_) = e.phase {
+            self.in_flight -= 1;
+        }
+        if let Some(ids) = self.by_lease.get_mut(&e.lease) {
+            ids.retain(|&x| x != id);
+            if ids.is_empty() {
+                self.by_lease.remove(&e.lease);
+            }
+        }
+    }
+
+    fn set_phase(&mut self, id: u64, phase: Phase) {
+        let Some(e) = self.all.get_mut(&id) else {
+            return;
+        };
+        if let Phase::Idle(t) | Phase::Sent(t) = e.phase {
+            self.timers.remove(&(t, id));
+        }
+        if let Phase::Sent(_) = e.phase {
+            self.in_flight -= 1;
+        }
+        if let Phase::Sent(_) = phase {
+            self.in_flight += 1;
+        }
+        e.phase = phase;
+        match phase {
+            Phase::Idle(t) | Phase::Sent(t) => {
+                self.timers.insert((t, id));
+            }
+            Phase::Queued => self.outbox.push_back(id),
+        }
+    }
+
+    /// Ends every keep-alive of `lease`, which the server says is gone.
+    fn gone(&mut self, lease: i64) {
+        for id in self.by_lease.get(&lease).cloned().unwrap_or_default() {
+            if let Some(s) = self.all.get(&id).and_then(|e| e.shared.upgrade()) {
+                report(&s, KeepAliveError::expired());
+            }
+            self.remove(id);
+        }
+    }
+
+    /// Ends every keep-alive with `err`.
+    fn fail_all(&mut self, err: KeepAliveError) {
+        for e in std::mem::take(&mut self.all).into_values() {
+            if let Some(s) = e.shared.upgrade() {
+                report(&s, err.clone());
+            }
+        }
+        *self = Entries::default();
+    }
+
+    /// Forgets the keep-alives whose [`KeepAlive`] was dropped.
+    fn prune(&mut self) {
+        let dead: Vec<u64> = self
+            .all
+            .iter()
+            .filter(|(_, e)| e.shared.strong_count() == 0)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in dead {
+            self.remove(id);
+        }
+    }
+
+    /// A new stream: every keep-alive is to be refreshed on it at once.
+    fn restart(&mut self) {
+        self.timers.clear();
+        self.outbox.clear();
+        self.in_flight = 0;
+        for (&id, e) in self.all.iter_mut() {
+            e.phase = Phase::Queued;
+            self.outbox.push_back(id);
+        }
+    }
+
+    /// The first keep-alive still held, with its lease and answer timeout (the stream is
+    /// opened with a refresh of it).
+    fn first(&mut self) -> Option<(u64, i64, Duration)> {
+        self.prune();
+        let (&id, e) = self.all.iter().next()?;
+        let timeout = e.shared.upgrade()?.answer_timeout();
+        Some((id, e.lease, timeout))
+    }
+
+    /// The shortest refresh interval (the longest pause between rounds of reconnection).
+    fn shortest_interval(&self) -> Duration {
+        self.all
+            .values()
+            .map(|e| e.interval)
+            .min()
+            .unwrap_or(Duration::from_secs(1))
+    }
+
+    /// The next refresh to send: (keep-alive, lease, answer timeout).
+    fn next_to_send(&mut self) -> Option<(u64, i64, Duration)> {
+        while let Some(id) = self.outbox.pop_front() {
+            let Some(e) = self.all.get(&id) else {
+                continue;
+            };
+            if e.phase != Phase::Queued {
+                continue;
+            }
+            match e.shared.upgrade() {
+                Some(s) => return Some((id, e.lease, s.answer_timeout())),
+                None => self.remove(id),
+            }
+        }
+        None
+    }
+
+    /// An answer for `lease` on the stream.
+    fn answered(&mut self, lease: i64, ttl: i64, now: Instant) {
+        if ttl <= 0 {
+            self.gone(lease);
+            return;
+        }
+        for id in self.by_lease.get(&lease).cloned().unwrap_or_default() {
+            if let Some(e) = self.all.get(&id) {
+                if matches!(e.phase, Phase::Sent(_)) {
+                    let next = now + e.interval;
+                    self.set_phase(id, Phase::Idle(next));
+                }
+            }
+        }
+    }
+
+    /// Moves the keep-alives whose time has come: a refresh due is queued. Returns false when an
+    /// answer is overdue (the stream no longer answers).
+    fn fire(&mut self, now: Instant) -> bool {
+        while let Some(&(t, id)) = self.timers.first() {
+            if t > now {
+                break;
+            }
+            self.timers.pop_first();
+            let Some(e) = self.all.get_mut(&id) else {
+                continue;
+            };
+            match e.phase {
+                Phase::Sent(_) => {
+                    if e.shared.strong_count() == 0 {
+                        self.remove(id);
+                        continue;
+                    }
+                    // Put back, so the next stream refreshes it like the others.
+                    self.timers.insert((t, id));
+                    return false;
+                }
+                Phase::Idle(_) => {
+                    e.phase = Phase::Queued;
+                    self.outbox.push_back(id);
+                }
+                Phase::Queued => {}
+            }
+        }
+        true
+    }
+}
+
+/// At most this many refreshes wait for their answer at a time. etcd answers a stream's
+/// refreshes one after the other (a follower forwards each to the leader and waits), so
+/// without a bound a burst of refreshes (every lease after a reconnect) would keep the last
+/// ones waiting longer than the answer timeout, and the stream would be reopened again and
+/// again; with it, an answer is late only when the stream no longer moves.
+const IN_FLIGHT: usize = 128;
+
+/// How a stream ended.
+enum Ended {
+    /// No keep-alive left.
+    Idle,
+    /// It broke (or an answer did not come in time): reopen it on the next endpoint.
+    Broken,
+}
+
+/// The task that owns the client's LeaseKeepAlive stream, until the client has no keep-alive.
+async fn manage(hub: Arc<Hub>, client: Client, mut rx: mpsc::UnboundedReceiver<Cmd>) {
+    let mut entries = Entries::default();
     let mut attempt = 0usize;
     let mut backoff = Duration::from_millis(100);
     loop {
-        let (i, opened) = match s.client.stream_endpoint(attempt).await {
+        while let Ok(cmd) = rx.try_recv() {
+            entries.apply(cmd);
+        }
+        let Some((first, first_lease, timeout)) = entries.first() else {
+            match hub.retire(&mut rx) {
+                Some(cmd) => {
+                    entries.apply(cmd);
+                    continue;
+                }
+                None => return,
+            }
+        };
+        // The stream is opened with a refresh of the first keep-alive's lease.
+        let (i, opened) = match client.stream_endpoint(attempt).await {
             Ok((i, c)) => (
                 i,
-                tokio::time::timeout(s.answer_timeout(), async {
-                    c.lease_client().keep_alive(s.lease).await
+                tokio::time::timeout(timeout, async {
+                    c.lease_client().keep_alive(first_lease).await
                 })
                 .await,
             ),
             Err(StreamError::Unusable(code, msg)) => {
-                report(&s, KeepAliveError::failed(code, &msg));
-                return;
+                entries.fail_all(KeepAliveError::failed(code, &msg));
+                continue;
             }
             Err(StreamError::Connect(i, e)) => (i, Ok(Err(e))),
         };
         attempt += 1;
         match opened {
-            Ok(Ok((mut keeper, mut stream))) => {
-                s.client.report(i, true);
+            Ok(Ok((keeper, stream))) => {
+                client.report(i, true);
                 attempt = 0;
                 backoff = Duration::from_millis(100);
-                loop {
-                    tokio::time::sleep(interval).await;
-                    if keeper.keep_alive().await.is_err() {
-                        break;
-                    }
-                    match tokio::time::timeout(s.answer_timeout(), stream.message()).await {
-                        Ok(Ok(Some(resp))) if resp.ttl() > 0 => {}
-                        Ok(Ok(Some(_))) => {
-                            report(&s, KeepAliveError::expired());
-                            return;
-                        }
-                        Ok(Ok(None)) | Ok(Err(_)) | Err(_) => break,
-                    }
+                entries.restart();
+                entries.set_phase(
+                    first,
+                    Phase::Idle(Instant::now() + entries.all[&first].interval),
+                );
+                match serve(keeper, stream, &mut entries, &mut rx).await {
+                    Ended::Idle => continue,
+                    Ended::Broken => client.report(i, false),
                 }
-                s.client.report(i, false);
             }
             Ok(Err(e)) => {
-                let e = s.client.explain(i, e).await;
+                let e = client.explain(i, e).await;
                 match refresh_error(&e) {
                     Refresh::Gone => {
-                        report(&s, KeepAliveError::expired());
-                        return;
+                        // The server answered: the first lease is gone, the stream is fine.
+                        client.report(i, true);
+                        attempt = 0;
+                        entries.gone(first_lease);
+                        continue;
                     }
                     _ if super::client::is_token_refusal(&error_to_response(&e).error_message) => {
-                        s.client.renew_token(i).await;
+                        client.renew_token(i).await;
                     }
                     _ if is_permanent(&e) => {
                         let r = error_to_response(&e);
-                        report(&s, KeepAliveError::failed(r.error_code, &r.error_message));
-                        return;
+                        entries.fail_all(KeepAliveError::failed(r.error_code, &r.error_message));
+                        continue;
                     }
-                    _ => s.client.report(i, false),
+                    _ => client.report(i, false),
                 }
             }
-            Err(_) => s.client.report(i, false),
+            Err(_) => client.report(i, false),
+        }
+        // Keep-alives cancelled or dropped meanwhile are not reconnected (nor logged about: the
+        // program may be exiting).
+        while let Ok(cmd) = rx.try_recv() {
+            entries.apply(cmd);
+        }
+        entries.prune();
+        if entries.all.is_empty() {
+            continue;
         }
         super::log::warn(|| {
             format!(
-                "keep-alive of lease {:x} lost its stream on {}; reconnecting",
-                s.lease,
-                s.client.endpoint_name(i)
+                "keep-alive stream of {} lease(s) lost on {}; reconnecting",
+                entries.by_lease.len(),
+                client.endpoint_name(i)
             )
         });
         // A full round over the endpoints (the list may have changed since the last one).
-        if attempt.is_multiple_of(s.client.endpoint_count().max(1)) {
+        if attempt.is_multiple_of(client.endpoint_count().max(1)) {
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(interval.max(Duration::from_millis(200)));
+            let cap = entries.shortest_interval().max(Duration::from_millis(200));
+            backoff = (backoff * 2).min(cap);
+        }
+    }
+}
+
+/// Runs one stream: sends each keep-alive's refreshes when due and routes the answers.
+/// `keeper` is the stream's sending half (opened for the first lease); a refresh of any lease
+/// is a keeper with the same sender and that lease's id.
+async fn serve(
+    keeper: etcd_client::LeaseKeeper,
+    mut stream: etcd_client::LeaseKeepAliveStream,
+    entries: &mut Entries,
+    rx: &mut mpsc::UnboundedReceiver<Cmd>,
+) -> Ended {
+    // Far enough to mean "no timer".
+    const NEVER: Duration = Duration::from_secs(3600);
+    let sender = keeper.sender;
+    loop {
+        if entries.all.is_empty() {
+            return Ended::Idle;
+        }
+        let wake = entries
+            .timers
+            .first()
+            .map_or_else(|| Instant::now() + NEVER, |&(t, _)| t);
+        let sending = !entries.outbox.is_empty() && entries.in_flight < IN_FLIGHT;
+        // Requests are sent while answers are read, so that a burst of refreshes (after a
+        // reconnect) cannot stall with both directions' buffers full: a request is sent only
+        // once there is room for it (this task is the only sender, so the room stays).
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => entries.apply(cmd),
+                None => return Ended::Idle,
+            },
+            msg = stream.message() => match msg {
+                Ok(Some(resp)) => entries.answered(resp.id(), resp.ttl(), Instant::now()),
+                Ok(None) | Err(_) => return Ended::Broken,
+            },
+            room = sender.reserve(), if sending => {
+                if room.is_err() {
+                    return Ended::Broken;
+                }
+                drop(room);
+                if let Some((id, lease, timeout)) = entries.next_to_send() {
+                    let mut refresh = etcd_client::LeaseKeeper {
+                        id: lease,
+                        sender: sender.clone(),
+                    };
+                    if refresh.keep_alive().await.is_err() {
+                        return Ended::Broken;
+                    }
+                    entries.set_phase(id, Phase::Sent(Instant::now() + timeout));
+                }
+            },
+            _ = tokio::time::sleep_until(wake.into()) => {
+                if !entries.fire(Instant::now()) {
+                    return Ended::Broken;
+                }
+            }
         }
     }
 }

@@ -171,3 +171,54 @@ fn frozen_member_is_left_behind() {
     cl.freeze(0, false);
     w.cancel();
 }
+
+#[test]
+fn keepalives_sharing_a_stream_survive_the_loss_of_its_member() {
+    use crate::keepalive::{assert_alive_for, open_keepalive_streams};
+    let mut cl = Cluster::start(3);
+    let c = Client::new(&cl.endpoints(), ClientOptions::default());
+    const TTL: i64 = 4;
+    let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+    let kas: Vec<KeepAlive> = (0..5)
+        .map(|_| {
+            let h = heard.clone();
+            KeepAlive::new(
+                &c,
+                TTL,
+                0,
+                Some(Box::new(move |e| h.lock().unwrap().push(e.message))),
+            )
+        })
+        .collect();
+    let leases: Vec<i64> = kas.iter().map(KeepAlive::lease).collect();
+    assert!(leases.iter().all(|&l| l != 0));
+    let open = |cl: &Cluster, i: usize| open_keepalive_streams(&cl.endpoint(i)).unwrap_or(0.0);
+    // One member carries the one stream of the five keep-alives.
+    let mut holder = None;
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let per: Vec<f64> = (0..3).map(|i| open(&cl, i)).collect();
+            holder = per.iter().position(|&n| n == 1.0);
+            per.iter().sum::<f64>() == 1.0
+        }),
+        "one LeaseKeepAlive stream in the cluster"
+    );
+    let holder = holder.unwrap();
+    cl.kill(holder);
+    // The stream moves to a surviving member and every lease lives on.
+    let survivors: Vec<usize> = (0..3).filter(|&i| i != holder).collect();
+    assert!(
+        wait_until(Duration::from_secs(15), || survivors
+            .iter()
+            .map(|&i| open(&cl, i))
+            .sum::<f64>()
+            == 1.0),
+        "the stream reopened on a surviving member"
+    );
+    assert_alive_for(&c, &leases, Duration::from_secs(3 * TTL as u64));
+    let errors = heard.lock().unwrap().clone();
+    assert!(errors.is_empty(), "{errors:?}");
+    for ka in &kas {
+        assert!(ka.check().is_none());
+    }
+}

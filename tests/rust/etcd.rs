@@ -31,6 +31,44 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// The text of a member's `/metrics` (Prometheus format), read over plain HTTP.
+pub fn metrics(endpoint: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let authority = endpoint.trim_start_matches("http://");
+    let mut s = TcpStream::connect(authority).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET /metrics HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// The sum of a gRPC server counter of a member (`grpc_server_started_total`,
+/// `grpc_server_handled_total`, ...) over all its lines for `method` (all result codes).
+pub fn grpc_counter(endpoint: &str, counter: &str, method: &str) -> Option<f64> {
+    let text = metrics(endpoint)?;
+    let label = format!("grpc_method=\"{method}\"");
+    let mut found = false;
+    let mut sum = 0.0;
+    for l in text.lines() {
+        let Some(rest) = l.strip_prefix(counter).and_then(|r| r.strip_prefix('{')) else {
+            continue;
+        };
+        let Some((labels, value)) = rest.split_once("} ") else {
+            continue;
+        };
+        if labels.split(',').any(|x| x == label) {
+            sum += value.trim().parse::<f64>().ok()?;
+            found = true;
+        }
+    }
+    found.then_some(sum)
+}
+
 struct Member {
     name: String,
     client_port: u16,

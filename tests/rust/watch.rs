@@ -256,18 +256,8 @@ fn compacted_start_revision_reports_11() {
 
 /// A gauge from etcd's `/metrics` at `endpoint` (http://host:port).
 fn metric(endpoint: &str, name: &str) -> Option<f64> {
-    use std::io::{Read, Write};
-    let authority = endpoint.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(authority).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        s,
-        "GET /metrics HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    text.lines()
+    crate::etcd::metrics(endpoint)?
+        .lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
