@@ -193,7 +193,12 @@ void async_put(etcd::Client& client, std::string const& prefix, size_t n) {
   }
   size_t failed = 0;
   for (auto& t : tasks) {
-    if (!t.get().is_ok()) ++failed;
+    etcd::Response r = t.get();
+    if (r.is_ok()) continue;
+    if (failed++ == 0) {
+      std::fprintf(stderr, "etcd-bench: first failed async put: %d %s\n", r.error_code(),
+                   r.error_message().c_str());
+    }
   }
   Clock::duration total = Clock::now() - start;
   Usage after = usage();
