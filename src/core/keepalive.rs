@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 
 use super::client::{classify, is_permanent, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
+use super::hub;
 use super::lease;
 use super::response::{code, error_to_response};
 use super::runtime;
@@ -159,7 +160,10 @@ impl KeepAlive {
             return KeepAlive { shared, hub: None };
         }
         let hub = client.per_connection::<Hub>();
-        let id = hub.add(client, &shared);
+        let task_client = client.clone();
+        let id = hub.add(Arc::downgrade(&shared), move |hub, rx| {
+            manage(hub, task_client, rx)
+        });
         KeepAlive {
             shared,
             hub: Some((hub, id)),
@@ -282,71 +286,10 @@ fn report(s: &Arc<Shared>, err: KeepAliveError) {
     }
 }
 
-enum Cmd {
-    Add(u64, Weak<Shared>),
-    Remove(u64),
-}
-
-/// The LeaseKeepAlive stream that all keep-alives of one client share: a handle to the task
-/// that owns it. Kept per connection ([`Client::per_connection`]), so namespace views of a
-/// connection share it too; it does not hold the client, the task does, and only while the
-/// client has keep-alives.
-#[derive(Default)]
-pub(crate) struct Hub {
-    state: Mutex<HubState>,
-}
-
-#[derive(Default)]
-struct HubState {
-    /// Commands to the running task; `None` when no task runs.
-    commands: Option<mpsc::UnboundedSender<Cmd>>,
-    next_id: u64,
-}
-
-impl Hub {
-    fn lock(&self) -> MutexGuard<'_, HubState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Registers a keep-alive (starting the task if none runs); returns its number. Never
-    /// blocks.
-    fn add(self: &Arc<Self>, client: &Client, shared: &Arc<Shared>) -> u64 {
-        let mut st = self.lock();
-        st.next_id += 1;
-        let id = st.next_id;
-        let tx = match &st.commands {
-            Some(tx) if !tx.is_closed() => tx.clone(),
-            _ => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                st.commands = Some(tx.clone());
-                runtime::spawn(manage(self.clone(), client.clone(), rx));
-                tx
-            }
-        };
-        let _ = tx.send(Cmd::Add(id, Arc::downgrade(shared)));
-        id
-    }
-
-    /// Unregisters a keep-alive. Never blocks.
-    fn remove(&self, id: u64) {
-        if let Some(tx) = &self.lock().commands {
-            let _ = tx.send(Cmd::Remove(id));
-        }
-    }
-
-    /// Called by the task when it has no keep-alive: ends it unless a command came in meanwhile
-    /// (commands are sent under the same lock, so none is lost).
-    fn retire(&self, rx: &mut mpsc::UnboundedReceiver<Cmd>) -> Option<Cmd> {
-        let mut st = self.lock();
-        match rx.try_recv() {
-            Ok(cmd) => Some(cmd),
-            Err(_) => {
-                st.commands = None;
-                None
-            }
-        }
-    }
-}
+/// The LeaseKeepAlive stream that all keep-alives of one client share ([`hub::Hub`]); kept per
+/// connection, so namespace views of a connection share it too.
+type Hub = hub::Hub<Weak<Shared>>;
+type Cmd = hub::Cmd<Weak<Shared>>;
 
 /// Where a keep-alive is in its refresh cycle on the current stream.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -406,12 +349,7 @@ impl Entries {
         let Some(e) = self.all.remove(&id) else {
             return;
         };
-        if let Phase::Idle(t) | Phase::Sent(t) = e.phase {
-            self.timers.remove(&(t, id));
-        }
-        if let Phase::Sent(_) = e.phase {
-            self.in_flight -= 1;
-        }
+        self.leave(id, e.phase);
         if let Some(ids) = self.by_lease.get_mut(&e.lease) {
             ids.retain(|&x| x != id);
             if ids.is_empty() {
@@ -420,20 +358,28 @@ impl Entries {
         }
     }
 
-    fn set_phase(&mut self, id: u64, phase: Phase) {
-        let Some(e) = self.all.get_mut(&id) else {
-            return;
-        };
-        if let Phase::Idle(t) | Phase::Sent(t) = e.phase {
+    /// Undoes the bookkeeping of keep-alive `id` being in `phase`: its timer, its place among
+    /// the refreshes in flight.
+    fn leave(&mut self, id: u64, phase: Phase) {
+        if let Phase::Idle(t) | Phase::Sent(t) = phase {
             self.timers.remove(&(t, id));
         }
-        if let Phase::Sent(_) = e.phase {
+        if let Phase::Sent(_) = phase {
             self.in_flight -= 1;
         }
+    }
+
+    fn set_phase(&mut self, id: u64, phase: Phase) {
+        let Some(old) = self.all.get(&id).map(|e| e.phase) else {
+            return;
+        };
+        self.leave(id, old);
         if let Phase::Sent(_) = phase {
             self.in_flight += 1;
         }
-        e.phase = phase;
+        if let Some(e) = self.all.get_mut(&id) {
+            e.phase = phase;
+        }
         match phase {
             Phase::Idle(t) | Phase::Sent(t) => {
                 self.timers.insert((t, id));

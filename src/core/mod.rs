@@ -19,6 +19,8 @@
 //!    - [`runtime`]: the one process-wide tokio runtime and callback pool (re-created after
 //!      `fork()`).
 //!    - [`log`]: the process-wide log hook for the library's diagnostics (silent by default).
+//!    - `hub`: the handle to a task owning a stream that all users of a connection share
+//!      (registration by message; the task starts with the first user and ends with the last).
 //! 2. **The connection**, [`client`]: [`Client`]'s members (one channel per endpoint), health
 //!    probes, authentication, per-call fail-over and timeouts; a client may be a view of its
 //!    connection inside a namespace (`Client::with_namespace`), applied by `execute`, the
@@ -41,6 +43,7 @@
 // 1. Plain data and the runtime.
 pub mod dispatch;
 pub mod endpoints;
+pub(crate) mod hub;
 pub mod keys;
 pub mod log;
 pub mod namespace;

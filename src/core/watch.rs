@@ -22,6 +22,7 @@ use etcd_client::{WatchOptions, WatchResponse};
 
 use super::client::{classify, is_permanent, Client, Failure, StreamError};
 use super::dispatch::{Gate, Strand};
+use super::hub;
 use super::request::KeyRange;
 use super::response::{action, code, error_to_response, message, Event, EventType, Kv, Response};
 use super::runtime;
@@ -382,13 +383,14 @@ impl Watcher {
         let next_revision = Arc::new(AtomicI64::new(from_revision.max(0)));
         let start_deadline = Instant::now() + client.connect_timeout();
         let hub = client.per_connection::<Hub>();
+        let task_client = client.clone();
         let id = hub.add(
-            client,
             Sub {
                 range,
                 shared: Arc::downgrade(&shared),
                 next_revision: next_revision.clone(),
             },
+            move |hub, rx| manage(hub, task_client, rx),
         );
         Watcher {
             shared,
@@ -508,69 +510,9 @@ struct Sub {
     next_revision: Arc<AtomicI64>,
 }
 
-enum Cmd {
-    Add(u64, Sub),
-    Remove(u64),
-}
-
-/// The watch stream that all watchers of one client share: a handle to the task that owns it.
-/// Kept per connection ([`Client::per_connection`]); it does not hold the client, the task does,
-/// and only while the client has watchers.
-#[derive(Default)]
-pub(crate) struct Hub {
-    state: Mutex<HubState>,
-}
-
-#[derive(Default)]
-struct HubState {
-    /// Commands to the running task; `None` when no task runs.
-    commands: Option<mpsc::UnboundedSender<Cmd>>,
-    next_id: u64,
-}
-
-impl Hub {
-    fn lock(&self) -> MutexGuard<'_, HubState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Registers a watcher (starting the task if none runs); returns its number. Never blocks.
-    fn add(self: &Arc<Self>, client: &Client, sub: Sub) -> u64 {
-        let mut st = self.lock();
-        st.next_id += 1;
-        let id = st.next_id;
-        let tx = match &st.commands {
-            Some(tx) if !tx.is_closed() => tx.clone(),
-            _ => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                st.commands = Some(tx.clone());
-                runtime::spawn(manage(self.clone(), client.clone(), rx));
-                tx
-            }
-        };
-        let _ = tx.send(Cmd::Add(id, sub));
-        id
-    }
-
-    /// Unregisters a watcher (the task cancels its watch on the stream). Never blocks.
-    fn remove(&self, id: u64) {
-        if let Some(tx) = &self.lock().commands {
-            let _ = tx.send(Cmd::Remove(id));
-        }
-    }
-
-    /// Called by the task when it has no watcher: ends it unless a command came in meanwhile
-    /// (commands are sent under the same lock, so none is lost).
-    fn retire(&self, rx: &mut mpsc::UnboundedReceiver<Cmd>) -> Option<Cmd> {
-        let mut st = self.lock();
-        match rx.try_recv() {
-            Ok(cmd) => Some(cmd),
-            Err(_) => {
-                st.commands = None;
-                None
-            }
-        }
-    }
-}
+/// The watch stream that all watchers of one client share ([`hub::Hub`]).
+type Hub = hub::Hub<Sub>;
+type Cmd = hub::Cmd<Sub>;
 
 /// A watcher in the stream task.
 struct Entry {
